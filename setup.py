@@ -45,7 +45,7 @@ setuptools.setup(
     packages=setuptools.find_packages(include=[cfg["lib_path"], cfg["lib_path"] + ".*"]),
     include_package_data=True,
     install_requires=split("requirements"),
-    extras_require={"dev": split("dev_requirements")},
+    extras_require={k[: -len("_requirements")]: split(k) for k in cfg if k.endswith("_requirements")},
     python_requires=">=" + min_python,
     zip_safe=False,
     entry_points={"console_scripts": scripts, "nbdev": [f"{cfg['lib_path']}={cfg['lib_path']}._modidx:d"]},

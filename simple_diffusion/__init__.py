@@ -7,18 +7,37 @@ __version__ = "0.1.0"
 __all__ = ['Schedule', 'CosineSchedule', 'ShiftedCosineSchedule', 'InterpolatedCosineSchedule', 'LinearBetaSchedule', 'SCHEDULES',
            'get_schedule', 'alpha_sigma', 'PREDICTIONS', 'bcast', 'diffuse', 'to_x_eps', 'from_x_eps', 'diffusion_loss',
            'multiscale_mse', 'multiscale_sizes', 'snr_weight', 'v_weight', 'min_snr_weight', 'sigmoid_weight', 'vlb',
-           'bits_per_dim']
+           'bits_per_dim', 'dwt53', 'idwt53', 'patchify', 'unpatchify', 'create_model', 'create_classifier',
+           'list_presets', 'count_params', 'UNetConfig', 'UViTConfig', 'ClassifierConfig', 'sample', 'SAMPLERS',
+           'RECOMMENDED_STEPS', 'make_denoiser', 'GaussianMixture', 'drop_labels', 'classifier_loss', 'ShapesDataset',
+           'ImageFolder', 'check_validity', 'make_loader', 'infinite', 'save_shapes', 'TrainConfig', 'RUN_PRESETS',
+           'make_config', 'train', 'evaluate', 'frechet_distance', 'kid', 'inception_score', 'precision_recall',
+           'sliced_wasserstein_laplacian']
 
-# %% ../nbs/99_api.ipynb #77a53d60
+# %% ../nbs/99_api.ipynb #fb0ae52c
 from .schedules import (Schedule, CosineSchedule, ShiftedCosineSchedule, InterpolatedCosineSchedule,
                                         LinearBetaSchedule, SCHEDULES, get_schedule, alpha_sigma)
 from .forward import PREDICTIONS, bcast, diffuse, to_x_eps, from_x_eps
 from .losses import (diffusion_loss, multiscale_mse, multiscale_sizes, snr_weight, v_weight,
                                      min_snr_weight, sigmoid_weight)
 from .likelihood import vlb, bits_per_dim
+from .transforms import dwt53, idwt53, patchify, unpatchify
+from .models import (create_model, create_classifier, list_presets, count_params, UNetConfig,
+                                     UViTConfig, ClassifierConfig)
+from .sampling import sample, SAMPLERS, RECOMMENDED_STEPS, make_denoiser, GaussianMixture
+from .guidance import drop_labels, classifier_loss
+from .data import ShapesDataset, ImageFolder, check_validity, make_loader, infinite, save_shapes
+from .train import TrainConfig, RUN_PRESETS, make_config, train
+from .metrics import (evaluate, frechet_distance, kid, inception_score, precision_recall,
+                                      sliced_wasserstein_laplacian)
 
-# %% ../nbs/99_api.ipynb #5392cebc
+# %% ../nbs/99_api.ipynb #f03e6ebb
 _all_ = ["Schedule", "CosineSchedule", "ShiftedCosineSchedule", "InterpolatedCosineSchedule", "LinearBetaSchedule",
          "SCHEDULES", "get_schedule", "alpha_sigma", "PREDICTIONS", "bcast", "diffuse", "to_x_eps", "from_x_eps",
          "diffusion_loss", "multiscale_mse", "multiscale_sizes", "snr_weight", "v_weight", "min_snr_weight",
-         "sigmoid_weight", "vlb", "bits_per_dim"]
+         "sigmoid_weight", "vlb", "bits_per_dim", "dwt53", "idwt53", "patchify", "unpatchify", "create_model",
+         "create_classifier", "list_presets", "count_params", "UNetConfig", "UViTConfig", "ClassifierConfig", "sample",
+         "SAMPLERS", "RECOMMENDED_STEPS", "make_denoiser", "GaussianMixture", "drop_labels", "classifier_loss",
+         "ShapesDataset", "ImageFolder", "check_validity", "make_loader", "infinite", "save_shapes", "TrainConfig",
+         "RUN_PRESETS", "make_config", "train", "evaluate", "frechet_distance", "kid", "inception_score",
+         "precision_recall", "sliced_wasserstein_laplacian"]
