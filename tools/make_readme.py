@@ -8,6 +8,7 @@ nbconvert's Markdown exporter writes the result. `--check` exits 1 when README.m
     python tools/make_readme.py --check  # CI: fail if README.md differs from what index.ipynb gives
 """
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -25,10 +26,10 @@ def render(nb_path: Path) -> str:
     "Markdown for `nb_path` after nbdev's directive processing."
     proc = NBProcessor(nb_path, procs=[hide_, hide_line, rm_export, clean_magics, filter_stream_, rm_header_dash])
     proc.process()
-    nb = nbformat.from_dict(nb2dict(proc.nb))
+    nb = nbformat.reads(json.dumps(nb2dict(proc.nb)), as_version=4)  # the reader re-joins multi-line strings
     for cell in nb.cells:  # directives are consumed: drop their comment lines from what is shown
-        src = "".join(cell.source) if isinstance(cell.source, list) else cell.source
-        cell.source = "\n".join(l for l in src.splitlines() if not l.lstrip().startswith("#|"))
+        cell.source = "\n".join(l for l in cell.source.splitlines() if not l.lstrip().startswith("#|"))
+    nb.metadata["language_info"] = {"name": "python"}  # fenced code blocks say ```python
     nb.cells = [c for c in nb.cells if c.source.strip() or c.get("outputs")]
     body, _ = MarkdownExporter(exclude_raw=True).from_notebook_node(nb)
     header = "<!-- Generated from nbs/index.ipynb by tools/make_readme.py: edit the notebook, not this file. -->\n\n"
