@@ -24,20 +24,24 @@ images/s over the peer's, with the min–max of the per-repetition ratios as the
 
 Pairs (the mapping is written out in `PAIRS` below and printed with parameter counts):
 - `uvit64`, `uvit128`: our U-ViT against denoising-diffusion-pytorch's `UViT` (lucidrains, `simple_diffusion.py`) at
-  equal configuration: 2×2 patch conv in / transposed conv out, the same conv widths per level, 2 residual blocks per
-  encoder level, a 4-block transformer of the same width and heads (head dim = width/heads) and MLP ratio 4 at 16×16.
-  Our conditioning width (`emb_channels`) is chosen so total parameter counts match within a few % (the peer's MLPs
-  take a time-conditioned scale-shift of the hidden width, which ours do not, so at equal emb width it has more
-  parameters). Structural differences that remain, by design of each library: the peer adds linear attention at every
-  conv level and resamples with 1×1 convs; ours has no attention at conv levels (the paper's U-ViT), BigGAN residual
-  up/down blocks and one extra decoder block per level.
-- `unet128`: the paper's argument. The peer is diffusers' `UNet2DModel` in the layout of diffusers' own
-  unconditional-training example (block widths 128/128/256/256/512/512, 2 layers per block, attention at the 5th
-  level) at half width (64/64/128/128/256/256), working at full resolution: levels 128/64/32/16/8/4, attention at 8.
-  Ours is the same layout without its two top levels, behind a 2-level 5/3 DWT (128² × 3 → 32² × 48): levels
-  32/16/8/4 of widths 128/128/256/256, 2 blocks per level, attention at 8 and in the middle. Dropping the top levels
-  removes few parameters (ours 31.2 M, peer 28.4 M: our BigGAN up/down residual blocks add more than the two
-  levels took away) and most of the compute.
+  equal configuration: 2×2 patch conv in / transposed conv out, the same conv widths per level, the peer's block
+  layout (2 residual blocks per encoder level and 2 per decoder level, skips from the residual blocks only:
+  `decoder_blocks=2`; plain conv resampling: `resblock_updown=False`), a 4-block transformer of the same width and
+  heads (head dim = width/heads) and MLP ratio 4 at 16×16. Our conditioning width (`emb_channels`) is chosen so
+  total parameter counts match within 1 % (the peer's MLPs take a time-conditioned scale-shift of the hidden width,
+  which ours do not, so at equal emb width it has more parameters). Differences that remain, by design of each
+  library: the peer adds linear attention at every conv level, a final residual block on a global skip and
+  resamples with 1×1 convs around pixel (un)shuffle; ours resamples with a 3×3 stride-2 conv and nearest + 3×3 conv.
+- `uvit64_adm`, `uvit128_adm`: the same against our default layout (DDPM/ADM: 3 decoder blocks per level, every
+  encoder output a skip, BigGAN residual up/down blocks), which does more conv work than the peer per level.
+- `unet128`, `unet128_same`: the paper's argument. The peer is diffusers' `UNet2DModel` in the layout of diffusers'
+  own unconditional-training example (block widths 128/128/256/256/512/512, 2 layers per block, attention at the
+  5th level) at half width (64/64/128/128/256/256), working at full resolution: levels 128/64/32/16/8/4, attention
+  at 8. Ours works behind a 2-level 5/3 DWT (128² × 3 → 32² × 48): levels 32/16/8/4, 2 blocks per level, attention
+  at 8 and in the middle. `unet128_same` keeps the peer's widths at the same resolutions (128/128/256/256: the peer
+  without its two top levels, 31.2 M parameters against 28.4 M, as our BigGAN up/down blocks add more than the two
+  levels took away); `unet128` makes the first level after the DWT thin (64/128/256/256, 29.1 M), putting the
+  parameters at low resolution as the paper does with its 16×16 levels.
 
 Peers are optional: `benchmarks/setup.sh` installs them. denoising-diffusion-pytorch's package `__init__` imports
 torchvision and pytorch-fid (unusable beside this torch build), so its `simple_diffusion.py` file is loaded on its own
@@ -51,35 +55,44 @@ W, DEPTH, HEADS = 64, 4, 4                         # U-ViT pair: base width, tra
 
 
 # ---- contenders ------------------------------------------------------------------------------------------------
-def uvit_pair(size: int, emb: int) -> tuple[dict, dict]:
-    "Our U-ViT and the peer's at `size`² with the transformer at 16×16 (2×2 patches, then 2× downsampling per level)."
+def uvit_pair(size: int, emb: int, layout: str = "matched") -> tuple[dict, dict]:
+    """Our U-ViT and the peer's at `size`² with the transformer at 16×16 (2×2 patches, then 2× downsampling per level).
+    layout "matched": the peer's block layout (2 decoder blocks per level, skips from the residual blocks only, plain
+    conv resampling); "adm": our default (3 decoder blocks per level, BigGAN residual up/down)."""
     mults = {64: (4,), 128: (2, 4)}[size]       # peer's dim_mults: conv widths W·(1, m_1, …), transformer W·m_L
+    lay = dict(decoder_blocks=2, resblock_updown=False) if layout == "matched" else {}
     ours = dict(kind="ours", preset="sd_uvit_imagenet128", overrides=dict(
         image_size=size, input_transform="patch_conv", input_factor=2, base_channels=W,
         channel_mult=[1, *mults[:-1]], num_blocks=2, attn_resolutions=[], dropout=0.0, emb_channels=emb,
         transformer_channels=W * mults[-1], transformer_depth=DEPTH, transformer_heads=HEADS, mlp_ratio=4.0,
-        transformer_dropout=0.0, num_classes=None))
+        transformer_dropout=0.0, num_classes=None, **lay))
     peer = dict(kind="ddp_uvit", kwargs=dict(dim=W, init_dim=W, dim_mults=list(mults), patch_size=2, vit_depth=DEPTH,
                                              attn_heads=HEADS, attn_dim_head=W * mults[-1] // HEADS, ff_mult=4,
                                              vit_dropout=0.0))
     return ours, peer
 
-def unet_pair(size: int = 128) -> tuple[dict, dict]:
-    "diffusers' example U-Net layout at half width, full resolution, and ours: the same layout minus its two top levels, behind a 2-level DWT."
+def unet_pair(size: int = 128, layout: str = "lean") -> tuple[dict, dict]:
+    """diffusers' example U-Net layout at half width, full resolution, and ours behind a 2-level DWT, levels size/4 …
+    size/32. layout "same": the peer's widths at the same resolutions (128/128/256/256), i.e. the peer minus its two
+    top levels; "lean": 64/128/256/256, a thin first level after the DWT, parameters at low resolution."""
     ch = [64, 64, 128, 128, 256, 256]                          # levels size … size/32, attention at size/16
     peer = dict(kind="diffusers", kwargs=dict(
         sample_size=size, in_channels=3, out_channels=3, block_out_channels=ch, layers_per_block=2,
         down_block_types=["DownBlock2D"] * 4 + ["AttnDownBlock2D", "DownBlock2D"],
         up_block_types=["UpBlock2D", "AttnUpBlock2D"] + ["UpBlock2D"] * 4, attention_head_dim=32))
     ours = dict(kind="ours", preset="sd_unet_imagenet128", overrides=dict(
-        image_size=size, input_transform="dwt", input_factor=4, base_channels=128, channel_mult=[1, 1, 2, 2],
+        image_size=size, input_transform="dwt", input_factor=4, base_channels=128,
+        channel_mult=[1, 1, 2, 2] if layout == "same" else [0.5, 1, 2, 2],
         num_blocks=2, attn_resolutions=[size // 16], heads=None, head_channels=32, dropout=0.0, emb_channels=256,
         num_classes=None))                                      # levels size/4 … size/32
     return ours, peer
 
-PAIRS = {"uvit64": (64, lambda: uvit_pair(64, 640), "U-ViT 64² vs denoising-diffusion-pytorch UViT"),
-         "uvit128": (128, lambda: uvit_pair(128, 320), "U-ViT 128² vs denoising-diffusion-pytorch UViT"),
-         "unet128": (128, unet_pair, "DWT-input U-Net 128² vs diffusers UNet2DModel (full resolution)")}
+PAIRS = {"uvit64": (64, lambda: uvit_pair(64, 768), "U-ViT 64² vs denoising-diffusion-pytorch UViT, the peer's block layout"),
+         "uvit128": (128, lambda: uvit_pair(128, 640), "U-ViT 128² vs denoising-diffusion-pytorch UViT, the peer's block layout"),
+         "uvit64_adm": (64, lambda: uvit_pair(64, 640, "adm"), "U-ViT 64² vs denoising-diffusion-pytorch UViT, our ADM layout"),
+         "uvit128_adm": (128, lambda: uvit_pair(128, 320, "adm"), "U-ViT 128² vs denoising-diffusion-pytorch UViT, our ADM layout"),
+         "unet128": (128, unet_pair, "DWT-input U-Net 128² (lean first level) vs diffusers UNet2DModel (full resolution)"),
+         "unet128_same": (128, lambda: unet_pair(128, "same"), "DWT-input U-Net 128² (peer's widths) vs diffusers UNet2DModel")}
 
 def load_ddp_module():
     "denoising-diffusion-pytorch's `simple_diffusion.py`, loaded from its file without the package `__init__`."
@@ -213,9 +226,10 @@ def bench_pair(name: str, batch: int, reps: int, steps: int, warmup: int, thread
                 persistent_mib_ours=res["ours"][0]["persistent_mib"], persistent_mib_peer=res["peer"][0]["persistent_mib"],
                 peak_rss_mib_ours=rss["ours"], peak_rss_mib_peer=rss["peer"], rss_ratio=rss["ours"] / rss["peer"])
 
-GOALS = {"uvit64": ("speedup ≥ 1.25", lambda r: r["speedup"] >= 1.25),
-         "uvit128": ("speedup ≥ 1.25", lambda r: r["speedup"] >= 1.25),
-         "unet128": ("speedup ≥ 5 and memory ≤ 1/3", lambda r: r["speedup"] >= 5 and r["memory_ratio"] <= 1 / 3)}
+_UVIT_GOAL = ("speedup ≥ 1.25", lambda r: r["speedup"] >= 1.25)
+_UNET_GOAL = ("speedup ≥ 5 and memory ≤ 1/3", lambda r: r["speedup"] >= 5 and r["memory_ratio"] <= 1 / 3)
+GOALS = {"uvit64": _UVIT_GOAL, "uvit128": _UVIT_GOAL, "uvit64_adm": _UVIT_GOAL, "uvit128_adm": _UVIT_GOAL,
+         "unet128": _UNET_GOAL, "unet128_same": _UNET_GOAL}
 
 def table(rows: list[dict]) -> str:
     "Markdown table of pair results."
