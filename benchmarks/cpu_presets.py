@@ -10,7 +10,7 @@ import argparse, statistics, time
 
 import torch
 
-from simple_diffusion.models import create_model
+from simple_diffusion.presets import create_model
 
 def bench(name: str, batch: int, size: int, steps: int, warmup: int) -> tuple[int, float]:
     "Parameters and median seconds per image of one forward+backward of preset `name`."

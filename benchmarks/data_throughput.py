@@ -1,5 +1,6 @@
 #!/usr/bin/env python
-"""Throughput of `simple_diffusion.data` on one core: shapes generation, the validity checker, ImageFolder checks.
+"""Throughput on one core of `simple_diffusion.shapes` (generation, the validity checker) and `simple_diffusion.data`
+(ImageFolder checks).
 
     OMP_NUM_THREADS=1 python benchmarks/data_throughput.py
 
@@ -13,7 +14,8 @@ import numpy as np
 import torch
 from PIL import Image
 
-from simple_diffusion.data import ShapesDataset, check_validity, ImageFolder, readable
+from simple_diffusion.data import ImageFolder, readable
+from simple_diffusion.shapes import ShapesDataset, check_validity
 
 torch.set_num_threads(1)
 

@@ -2,7 +2,7 @@
 
     python benchmarks/sampling_overhead.py [--preset tiny_unet] [--batch 8] [--reps 3] [--threads 2]
 
-The network is `simple_diffusion.models.create_model(PRESET)` (default `tiny_unet`, the 32² CPU preset; built
+The network is `simple_diffusion.presets.create_model(PRESET)` (default `tiny_unet`, the 32² CPU preset; built
 class-conditional with 10 classes so the classifier-free guidance row can run), in eval mode, float32, random weights
 (timing does not depend on them). Each configuration runs `reps` times after one untimed warm-up run; every run samples
 one batch of `batch` images. The model is wrapped in a timer that adds up the wall time of each forward call, so
@@ -21,7 +21,7 @@ import time
 
 import torch
 
-from simple_diffusion.models import create_model
+from simple_diffusion.presets import create_model
 from simple_diffusion.sampling import RECOMMENDED_STEPS, sample
 from simple_diffusion.schedules import get_schedule
 

@@ -109,7 +109,7 @@ def _tuples(d: dict) -> dict: return {k: tuple(v) if isinstance(v, list) else v 
 def build(spec: dict):
     "The model of a contender spec and a function `(model, z, logsnr) -> output` that calls it."
     if spec["kind"] == "ours":
-        from simple_diffusion.models import create_model
+        from simple_diffusion.presets import create_model
         return create_model(spec["preset"], **_tuples(spec["overrides"])), lambda m, z, lam: m(z, lam)
     if spec["kind"] == "ddp_uvit":
         return load_ddp_module().UViT(**_tuples(spec["kwargs"])), lambda m, z, lam: m(z, lam)

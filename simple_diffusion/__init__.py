@@ -9,10 +9,10 @@ __all__ = ['Schedule', 'CosineSchedule', 'ShiftedCosineSchedule', 'InterpolatedC
            'multiscale_mse', 'multiscale_sizes', 'snr_weight', 'v_weight', 'min_snr_weight', 'sigmoid_weight', 'vlb',
            'bits_per_dim', 'dwt53', 'idwt53', 'patchify', 'unpatchify', 'create_model', 'create_classifier',
            'list_presets', 'count_params', 'UNetConfig', 'UViTConfig', 'ClassifierConfig', 'sample', 'SAMPLERS',
-           'RECOMMENDED_STEPS', 'make_denoiser', 'GaussianMixture', 'drop_labels', 'classifier_loss', 'ShapesDataset',
-           'ImageFolder', 'check_validity', 'make_loader', 'infinite', 'save_shapes', 'TrainConfig', 'RUN_PRESETS',
-           'make_config', 'train', 'evaluate', 'frechet_distance', 'kid', 'inception_score', 'precision_recall',
-           'sliced_wasserstein_laplacian']
+           'RECOMMENDED_STEPS', 'make_denoiser', 'GaussianMixture', 'gaussian_denoiser', 'drop_labels',
+           'classifier_loss', 'ImageFolder', 'make_loader', 'infinite', 'ShapesDataset', 'check_validity',
+           'save_shapes', 'TrainConfig', 'RUN_PRESETS', 'make_config', 'train', 'launch', 'Run', 'evaluate',
+           'frechet_distance', 'kid', 'inception_score', 'precision_recall', 'sliced_wasserstein_laplacian']
 
 # %% ../nbs/99_api.ipynb #fb0ae52c
 from .schedules import (Schedule, CosineSchedule, ShiftedCosineSchedule, InterpolatedCosineSchedule,
@@ -22,12 +22,17 @@ from .losses import (diffusion_loss, multiscale_mse, multiscale_sizes, snr_weigh
                                      min_snr_weight, sigmoid_weight)
 from .likelihood import vlb, bits_per_dim
 from .transforms import dwt53, idwt53, patchify, unpatchify
-from .models import (create_model, create_classifier, list_presets, count_params, UNetConfig,
-                                     UViTConfig, ClassifierConfig)
-from .sampling import sample, SAMPLERS, RECOMMENDED_STEPS, make_denoiser, GaussianMixture
+from .models import UNetConfig, UViTConfig, ClassifierConfig
+from .presets import create_model, create_classifier, list_presets, count_params
+from .sampling import sample, SAMPLERS, RECOMMENDED_STEPS, make_denoiser
+from .toys import GaussianMixture, gaussian_denoiser
 from .guidance import drop_labels, classifier_loss
-from .data import ShapesDataset, ImageFolder, check_validity, make_loader, infinite, save_shapes
-from .train import TrainConfig, RUN_PRESETS, make_config, train
+from .data import ImageFolder, make_loader, infinite
+from .shapes import ShapesDataset, check_validity, save_shapes
+from .config import TrainConfig, RUN_PRESETS, make_config
+from .train import train
+from .launch import launch
+from .run import Run
 from .metrics import (evaluate, frechet_distance, kid, inception_score, precision_recall,
                                       sliced_wasserstein_laplacian)
 
@@ -37,7 +42,7 @@ _all_ = ["Schedule", "CosineSchedule", "ShiftedCosineSchedule", "InterpolatedCos
          "diffusion_loss", "multiscale_mse", "multiscale_sizes", "snr_weight", "v_weight", "min_snr_weight",
          "sigmoid_weight", "vlb", "bits_per_dim", "dwt53", "idwt53", "patchify", "unpatchify", "create_model",
          "create_classifier", "list_presets", "count_params", "UNetConfig", "UViTConfig", "ClassifierConfig", "sample",
-         "SAMPLERS", "RECOMMENDED_STEPS", "make_denoiser", "GaussianMixture", "drop_labels", "classifier_loss",
-         "ShapesDataset", "ImageFolder", "check_validity", "make_loader", "infinite", "save_shapes", "TrainConfig",
-         "RUN_PRESETS", "make_config", "train", "evaluate", "frechet_distance", "kid", "inception_score",
+         "SAMPLERS", "RECOMMENDED_STEPS", "make_denoiser", "GaussianMixture", "gaussian_denoiser", "drop_labels", "classifier_loss",
+         "ImageFolder", "make_loader", "infinite", "ShapesDataset", "check_validity", "save_shapes", "TrainConfig",
+         "RUN_PRESETS", "make_config", "train", "launch", "Run", "evaluate", "frechet_distance", "kid", "inception_score",
          "precision_recall", "sliced_wasserstein_laplacian"]

@@ -17,10 +17,12 @@ from pathlib import Path
 
 import torch
 
-from .checkpoint import load_weights
-from .data import ShapesDataset
+from .config import TrainConfig, make_config
+from .data import image_grid, save_png
+from .launch import launch
 from .metrics import evaluate
-from .train import TrainConfig, build_model, generate, image_grid, make_config, save_png, train
+from .run import Run
+from .shapes import ShapesDataset
 
 # %% auto #0
 __all__ = ['BUDGET', 'EXPERIMENTS', 'arm_config', 'run_key', 'run_arm', 'run_experiment', 'summarize', 'results_table']
@@ -95,15 +97,12 @@ def run_arm(config: TrainConfig, eval_n: int = 128, experiment: str | None = Non
         if r.get("eval_n") == eval_n: return {**r, "experiment": experiment, "arm": arm, "cached": True}
     t0 = time.time()
     if config.threads: torch.set_num_threads(config.threads)
-    summary = train(config)
-    model = build_model(config, ShapesDataset.num_classes if config.class_conditional else None)
-    model.load_state_dict(load_weights(summary["checkpoint"], ema=True)); model.eval()
-    with torch.no_grad():
-        fake = generate(model, config, eval_n, ShapesDataset.num_classes, seed=10**6 + config.seed).clamp(-1, 1)
+    summary = launch(config)
+    fake = Run(summary["checkpoint"]).generate(eval_n, seed=10**6 + config.seed).clamp(-1, 1)
     held_out = ShapesDataset(eval_n, config.image_size, seed=10**6 + config.seed)
     real = torch.stack([held_out[i][0] for i in range(eval_n)])
     scores = evaluate(fake, real, metrics=("swd", "validity"), seed=config.seed)
-    save_png(image_grid(fake[:64], nrow=8), out / "eval_samples.png")
+    save_png(image_grid(fake[:64], ncol=8), out / "eval_samples.png")
     r = dict(run=out.name, seed=config.seed, validity=scores["validity"]["fraction"], swd=scores["swd"]["mean"],
              swd_levels=scores["swd"]["levels"], eval_n=eval_n, final_loss=summary["final_loss"], steps=summary["steps"],
              images_seen=summary["images_seen"], train_time_s=summary["train_time_s"],

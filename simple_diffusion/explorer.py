@@ -14,17 +14,18 @@ from torch import Tensor
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from .data import to_uint8, from_uint8, load_rgb
 from .schedules import (Schedule, CosineSchedule, ShiftedCosineSchedule,
                                         InterpolatedCosineSchedule, alpha_sigma, pooled_snr_gain)
-from .forward import bcast
 from .losses import multiscale_sizes
 from .sampling import sample
+from .toys import gaussian_denoiser
+from .run import Run
 
 # %% auto #0
 __all__ = ['explorer_schedules', 'schedule_curves', 'logsnr_density', 'fig_schedules', 'load_image', 'resize_square',
-           'fixed_noise', 'noise_grid', 'pooled_logsnr', 'to_uint8', 'image_uris', 'fig_noise_grid',
-           'multiscale_weights', 'scale_noise_variance', 'fig_multiscale', 'gaussian_denoiser', 'sampling_trajectory',
-           'fig_trajectory', 'sync_figure', 'explorer']
+           'fixed_noise', 'noise_grid', 'pooled_logsnr', 'image_uris', 'fig_noise_grid', 'multiscale_weights',
+           'scale_noise_variance', 'fig_multiscale', 'sampling_trajectory', 'fig_trajectory', 'sync_figure', 'explorer']
 
 # %% ../nbs/40_explorer.ipynb #030c42e9
 def explorer_schedules(image_size: int = 512, base_size: int = 64,
@@ -75,19 +76,16 @@ def fig_schedules(schedules: dict[str, Schedule], n: int = 201) -> go.Figure:
 # %% ../nbs/40_explorer.ipynb #d4b63da7
 def load_image(source=None, size: int | None = None) -> Tensor:
     "An RGB image as a `(3, H, W)` float tensor in [-1, 1]: scikit-image's astronaut, a path, bytes, PIL image or array."
-    from PIL import Image
     if source is None:
         from skimage import data
-        arr = data.astronaut()
-    elif isinstance(source, (bytes, bytearray, memoryview)): arr = np.asarray(Image.open(io.BytesIO(bytes(source))).convert("RGB"))
-    elif isinstance(source, Image.Image): arr = np.asarray(source.convert("RGB"))
-    elif isinstance(source, np.ndarray): arr = source
-    else: arr = np.asarray(Image.open(source).convert("RGB"))
-    if arr.ndim == 2: arr = np.stack([arr] * 3, -1)
-    if arr.ndim != 3 or arr.shape[-1] not in (3, 4):
-        raise ValueError(f"need an (H, W), (H, W, 3) or (H, W, 4) image, got shape {arr.shape}")
-    x = torch.from_numpy(np.ascontiguousarray(arr[..., :3])).permute(2, 0, 1).float()
-    x = x / 127.5 - 1 if arr.dtype == np.uint8 else x * 2 - 1
+        source = data.astronaut()
+    if not isinstance(source, np.ndarray): x = from_uint8(load_rgb(source))   # path, bytes, PIL: the one file reader
+    else:
+        arr = np.stack([source] * 3, -1) if source.ndim == 2 else source
+        if arr.ndim != 3 or arr.shape[-1] not in (3, 4):
+            raise ValueError(f"need an (H, W), (H, W, 3) or (H, W, 4) image, got shape {arr.shape}")
+        rgb = np.ascontiguousarray(arr[..., :3])                                  # alpha dropped
+        x = from_uint8(rgb) if rgb.dtype == np.uint8 else torch.from_numpy(rgb).permute(2, 0, 1).float() * 2 - 1
     return resize_square(x, size) if size else x
 
 def resize_square(x: Tensor, size: int) -> Tensor:
@@ -128,18 +126,13 @@ def pooled_logsnr(logsnr: Tensor, image_size: int, pool_to: int) -> Tensor:
     return logsnr + 2 * math.log(image_size / pool_to)
 
 # %% ../nbs/40_explorer.ipynb #226ec063
-def to_uint8(x: Tensor) -> np.ndarray:
-    "`(C, H, W)` in [-1, 1] → `(H, W, C)` uint8 (clipped)."
-    return ((x.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8).permute(1, 2, 0).numpy()
-
 def image_uris(x: Tensor, display: int | None = None, quality: int = 80) -> list[str]:
     "JPEG data URIs of a batch of images `x` (N, C, H, W) in [-1, 1], resized together to `display` px if given."
     from PIL import Image
     if display and x.shape[-1] != display:
         x = F.interpolate(x.float(), size=(display, display), mode="area" if display < x.shape[-1] else "nearest")
-    u8 = ((x.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8).permute(0, 2, 3, 1).contiguous().numpy()
     out = []
-    for a in u8:
+    for a in to_uint8(x):
         buf = io.BytesIO()
         Image.fromarray(a).save(buf, format="JPEG", quality=quality)
         out.append("data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode())
@@ -191,13 +184,6 @@ def fig_multiscale(schedule: Schedule, image_size: int, base_size: int = 32, n: 
     return fig
 
 # %% ../nbs/40_explorer.ipynb #bdbb14e5
-def gaussian_denoiser(mu: Tensor, var: float):
-    "Exact `x`-prediction model `model(z, logsnr)` for data `x ~ N(mu, var·I)`: a stand-in for demos and tests."
-    def model(z: Tensor, logsnr: Tensor) -> Tensor:
-        a, s = alpha_sigma(bcast(torch.as_tensor(logsnr, dtype=z.dtype), z))
-        return mu + a * var / (a**2 * var + s**2) * (z - a * mu)
-    return model
-
 def sampling_trajectory(model, shape, schedule: Schedule, steps: int = 25, sampler: str = "ddim",
                         prediction: str = "x", generator=None, **kw) -> list[Tensor]:
     "`x̂` of the first example at every step of `simple_diffusion.sampling.sample` (via its callback); last = the sample."
@@ -231,10 +217,10 @@ def sync_figure(target: go.Figure, source: go.Figure) -> go.Figure:
     return target
 
 def explorer(image=None, sizes=(64, 128, 256, 512), ts=(0.2, 0.35, 0.5, 0.65, 0.8), display: int = 128,
-             steps: int = 40):
-    "The interactive explorer: ipywidgets controls over live plotly `FigureWidget`s (needs a running kernel)."
+             steps: int = 40, run=None):
+    "The interactive explorer: ipywidgets controls over live plotly `FigureWidget`s (needs a running kernel); `run`: a trained run's trajectories."
     import ipywidgets as W
-    state = {"img": load_image(image)}
+    state = {"img": load_image(image), "run": Run(run) if run is not None and not isinstance(run, Run) else run}
     kw = dict(style={"description_width": "initial"}, layout=W.Layout(width="auto"))
     size = W.Dropdown(options=list(sizes), value=max(sizes), description="image size d", **kw)
     base = W.Dropdown(options=[16, 32, 64, 128, 256], value=64, description="shift base b", **kw)
@@ -250,6 +236,7 @@ def explorer(image=None, sizes=(64, 128, 256, 512), ts=(0.2, 0.35, 0.5, 0.65, 0.
         fig = fig_noise_grid(xd, schedules(), list(ts), fixed_noise(size.value, seed.value), display=display)
         return fig.update_layout(width=2 * len(ts) * display + 80)
     def trajectory():
+        if state["run"] is not None: return fig_trajectory(state["run"].trajectory(index=seed.value, seed=seed.value))
         mu = resize_square(state["img"], 64)
         xs = sampling_trajectory(gaussian_denoiser(mu, 0.1), (1, *mu.shape), ShiftedCosineSchedule(64, base.value),
                                  steps, generator=torch.Generator().manual_seed(seed.value))

@@ -19,7 +19,7 @@ def bcast(logsnr: Tensor, x: Tensor) -> Tensor:
     return logsnr.reshape(logsnr.shape + (1,) * (x.ndim - logsnr.ndim))
 
 def diffuse(x: Tensor, logsnr: Tensor, eps: Tensor | None = None, generator: torch.Generator | None = None):
-    "Sample `z = alpha·x + sigma·eps` from q(z_t | x); returns `(z, eps)`."
+    "Sample `z = alpha·x + sigma·eps` from q(z_t | x) [SD Eq. 1; DDPM Eq. 4]; returns `(z, eps)`."
     if eps is None: eps = torch.randn(x.shape, generator=generator, dtype=x.dtype, device=x.device)
     alpha, sigma = alpha_sigma(bcast(logsnr, x))
     return alpha * x + sigma * eps, eps
@@ -32,7 +32,7 @@ def _check_prediction(prediction: str):
         raise ValueError(f"unknown prediction {prediction!r}; valid: {', '.join(PREDICTIONS)}")
 
 def to_x_eps(pred: Tensor, z: Tensor, logsnr: Tensor, prediction: str = "v") -> tuple[Tensor, Tensor]:
-    "Convert a model output in parameterization `prediction` to `(x_hat, eps_hat)`."
+    "Convert a model output in parameterization `prediction` to `(x_hat, eps_hat)` [PD App. D for v]."
     _check_prediction(prediction)
     alpha, sigma = alpha_sigma(bcast(logsnr, z))
     if prediction == "eps": return (z - sigma * pred) / alpha, pred
@@ -40,7 +40,7 @@ def to_x_eps(pred: Tensor, z: Tensor, logsnr: Tensor, prediction: str = "v") -> 
     return alpha * z - sigma * pred, sigma * z + alpha * pred
 
 def from_x_eps(x: Tensor, eps: Tensor, logsnr: Tensor, prediction: str = "v") -> Tensor:
-    "The target (or prediction) in parameterization `prediction` from `x` and `eps`: ε, x or `alpha·eps − sigma·x`."
+    "The target (or prediction) in parameterization `prediction` from `x`, `eps`: ε, x or `alpha·eps − sigma·x` [PD App. D]."
     _check_prediction(prediction)
     if prediction == "eps": return eps
     if prediction == "x": return x

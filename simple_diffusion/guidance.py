@@ -18,14 +18,14 @@ __all__ = ['drop_labels', 'classifier_loss']
 
 # %% ../nbs/21_guidance.ipynb #a09a6e80
 def drop_labels(labels: Tensor, p: float, null_label: int, generator: torch.Generator | None = None) -> Tensor:
-    "Replace each label by `null_label` with probability `p` (classifier-free guidance training)."
+    "Replace each label by `null_label` with probability `p` (classifier-free guidance training) [CFG]."
     if not 0 <= p <= 1: raise ValueError(f"label dropout probability must be in [0, 1], got {p}")
     u = torch.rand(labels.shape, generator=generator, device=labels.device)
     return torch.where(u < p, torch.full_like(labels, null_label), labels)
 
 def classifier_loss(classifier: Callable, x: Tensor, y: Tensor, schedule: Schedule,
                     generator: torch.Generator | None = None) -> Tensor:
-    "Per-example cross-entropy of `classifier(z, logsnr)` on `x` noised at t ~ U(0, 1) of `schedule`; shape (B,)."
+    "Per-example cross-entropy of `classifier(z, logsnr)` on `x` noised at t ~ U(0, 1) of `schedule` [ADM Sec. 4]; shape (B,)."
     t = torch.rand(x.shape[0], generator=generator, dtype=x.dtype, device=x.device)
     logsnr = schedule(t)
     z, _ = diffuse(x, logsnr, generator=generator)

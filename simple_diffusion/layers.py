@@ -18,7 +18,7 @@ __all__ = ['logsnr_features', 'LogSNREmbedding', 'GroupNorm32', 'norm', 'zero_mo
 
 # %% ../nbs/10_layers.ipynb #71131431
 def logsnr_features(logsnr: Tensor, dim: int, scale: float = 25.0, max_period: float = 10000.0) -> Tensor:
-    "Sinusoidal features (B, dim) of `scale * logsnr`: `[cos(scale·λ·ω_i), sin(scale·λ·ω_i)]`, ω_i = max_period**(-i/half)."
+    "Sinusoidal features (B, dim) `[cos(s·λ·ω_i), sin(s·λ·ω_i)]`, s = `scale`, ω_i = max_period**(-i/half) [DDPM Sec. 4]."
     if dim % 2: raise ValueError(f"feature dim must be even, got {dim}")
     half = dim // 2
     freqs = torch.exp(-math.log(max_period) * torch.arange(half, device=logsnr.device, dtype=torch.float32) / half)
@@ -26,7 +26,7 @@ def logsnr_features(logsnr: Tensor, dim: int, scale: float = 25.0, max_period: f
     return torch.cat([torch.cos(args), torch.sin(args)], -1)
 
 class LogSNREmbedding(nn.Module):
-    "Sinusoidal features of log-SNR followed by an MLP: (B,) → (B, emb_dim)."
+    "Sinusoidal features of log-SNR followed by an MLP: (B,) → (B, emb_dim) [HO-code unet.py]."
     def __init__(self, feat_dim: int, emb_dim: int, scale: float = 25.0):
         super().__init__()
         self.feat_dim, self.scale = feat_dim, scale
@@ -37,20 +37,20 @@ class LogSNREmbedding(nn.Module):
 
 # %% ../nbs/10_layers.ipynb #e72fb648
 class GroupNorm32(nn.GroupNorm):
-    "GroupNorm computed in float32, returned in the input dtype."
+    "GroupNorm computed in float32, returned in the input dtype [GD-code nn.py]."
     def forward(self, x: Tensor) -> Tensor:
         return F.group_norm(x.float(), self.num_groups, self.weight.float() if self.weight is not None else None,
                             self.bias.float() if self.bias is not None else None, self.eps).to(x.dtype)
 
 def norm(channels: int, groups: int = 32) -> GroupNorm32:
-    "GroupNorm over `channels` in `groups` groups; ValueError if `groups` does not divide `channels`."
+    "GroupNorm over `channels` in `groups` groups [DDPM Sec. 4]; ValueError if `groups` does not divide `channels`."
     if groups < 1 or channels % groups:
         raise ValueError(f"norm_groups={groups} must divide every width; got a width of {channels} channels "
                          f"(choose widths that are multiples of {groups}, or fewer groups)")
     return GroupNorm32(groups, channels)
 
 def zero_module(m: nn.Module) -> nn.Module:
-    "Zero all parameters of `m` in place and return it."
+    "Zero all parameters of `m` in place and return it [GD-code nn.py]."
     for p in m.parameters(): nn.init.zeros_(p)
     return m
 
@@ -71,7 +71,7 @@ def _resample(x: Tensor, how: str | None) -> Tensor:
     return x
 
 class ResBlock(EmbBlock):
-    "Residual block with GroupNorm, additive or scale-shift (AdaGN) conditioning, optional BigGAN up/down."
+    "Residual block: GroupNorm, additive [DDPM] or AdaGN [ADM Sec. 3.1] conditioning, optional BigGAN up/down [ADM Sec. 3]."
     def __init__(self, in_ch: int, out_ch: int, emb_ch: int, dropout: float = 0.0, scale_shift: bool = True,
                  resample: str | None = None, skip_rescale: bool = False, groups: int = 32):
         super().__init__()
@@ -98,14 +98,14 @@ class ResBlock(EmbBlock):
         return out / math.sqrt(2) if self.skip_rescale else out
 
 class Downsample(EmbBlock):
-    "Halve the resolution: 3×3 stride-2 conv (`use_conv`) or 2×2 average pooling."
+    "Halve the resolution: 3×3 stride-2 conv (`use_conv`) or 2×2 average pooling [HO-code unet.py]."
     def __init__(self, ch: int, use_conv: bool = True):
         super().__init__()
         self.op = nn.Conv2d(ch, ch, 3, stride=2, padding=1) if use_conv else nn.AvgPool2d(2)
     def forward(self, x, emb=None): return self.op(x)
 
 class Upsample(EmbBlock):
-    "Double the resolution: nearest neighbour, then a 3×3 conv if `use_conv`."
+    "Double the resolution: nearest neighbour, then a 3×3 conv if `use_conv` [HO-code unet.py]."
     def __init__(self, ch: int, use_conv: bool = True):
         super().__init__()
         self.conv = nn.Conv2d(ch, ch, 3, padding=1) if use_conv else nn.Identity()
@@ -113,7 +113,7 @@ class Upsample(EmbBlock):
 
 # %% ../nbs/10_layers.ipynb #f733bef6
 def num_heads(channels: int, heads: int | None = None, head_channels: int | None = None) -> int:
-    "Heads for `channels`, from a count or from channels per head (exactly one given); ValueError if it does not divide."
+    "Heads from a count or from channels per head [ADM Sec. 3], exactly one given; ValueError if `channels` does not split."
     if (heads is None) == (head_channels is None):
         raise ValueError(f"give exactly one of heads / head_channels, got heads={heads}, head_channels={head_channels}")
     n = heads if heads is not None else channels // head_channels
@@ -129,7 +129,7 @@ def attention(q: Tensor, k: Tensor, v: Tensor, heads: int) -> Tensor:
     return out.transpose(1, 2).reshape(B, N, C)
 
 class AttentionBlock(EmbBlock):
-    "Self-attention over the pixels of a (B, C, H, W) map: GroupNorm, q/k/v 1×1, zero-init output projection."
+    "Self-attention over the pixels of a (B, C, H, W) map: GroupNorm, q/k/v 1×1, zero-init output [ADM Sec. 3]."
     def __init__(self, ch: int, heads: int | None = None, head_channels: int | None = None, groups: int = 32):
         super().__init__()
         self.heads = num_heads(ch, heads, head_channels)
@@ -144,7 +144,7 @@ class AttentionBlock(EmbBlock):
 
 # %% ../nbs/10_layers.ipynb #8d5b6501
 class TransformerBlock(nn.Module):
-    "Pre-LN transformer block on (B, N, D) tokens, conditioned on `emb` (scale-shift or additive); zero-init outputs."
+    "Pre-LN transformer block on (B, N, D) tokens, conditioned on `emb` (scale-shift or additive) [SD Sec. 3.5]."
     def __init__(self, dim: int, emb_ch: int, heads: int | None = None, head_channels: int | None = None,
                  mlp_ratio: float = 4.0, dropout: float = 0.0, scale_shift: bool = True):
         super().__init__()
@@ -179,11 +179,11 @@ def sincos_2d(h: int, w: int, dim: int, device=None, dtype=torch.float32) -> Ten
 
 # %% ../nbs/10_layers.ipynb #32c23b28
 class PatchIn(nn.Conv2d):
-    "k×k stride-k convolution: (B, C, H, W) → (B, out, H/k, W/k)."
+    "k×k stride-k convolution: (B, C, H, W) → (B, out, H/k, W/k) [SD Sec. 3.3]."
     def __init__(self, in_ch: int, out_ch: int, k: int): super().__init__(in_ch, out_ch, k, stride=k)
 
 class PatchOut(nn.ConvTranspose2d):
-    "k×k stride-k transposed convolution, zero-initialised: (B, C, h, w) → (B, out, h·k, w·k)."
+    "k×k stride-k transposed convolution, zero-initialised: (B, C, h, w) → (B, out, h·k, w·k) [SD Sec. 3.3]."
     def __init__(self, in_ch: int, out_ch: int, k: int):
         super().__init__(in_ch, out_ch, k, stride=k)
         zero_module(self)

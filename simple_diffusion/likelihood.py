@@ -26,7 +26,7 @@ def logsnr_derivative(schedule: Callable, t: Tensor) -> Tensor:
 
 # %% ../nbs/04_likelihood.ipynb #4d90d3cc
 def prior_kl(x: Tensor, logsnr_1: float) -> Tensor:
-    "Per-example KL(q(z_1|x) ‖ N(0, I)) in nats."
+    "Per-example prior term KL(q(z_1|x) ‖ N(0, I)) of the bound, in nats [VDM]."
     a2, s2 = torch.sigmoid(torch.tensor(logsnr_1, dtype=x.dtype)), torch.sigmoid(torch.tensor(-logsnr_1, dtype=x.dtype))
     return 0.5 * (a2 * x.pow(2) + s2 - 1 - s2.log()).flatten(1).sum(1)
 
@@ -37,7 +37,7 @@ def reconstruction_nll(x: Tensor, logsnr_0: float) -> Tensor:
 
 def diffusion_term(model: Callable, x: Tensor, schedule: Schedule, prediction: str = "v", n_t: int = 16,
                    generator: torch.Generator | None = None, sample_in: str = "logsnr", **cond) -> Tensor:
-    "Per-example Monte-Carlo estimate of ½ E_t[−λ'(t)‖ε − ε̂‖²] in nats, with `n_t` stratified samples per example."
+    "Per-example Monte-Carlo estimate of ½ E_t[−λ'(t)‖ε − ε̂‖²] in nats, `n_t` stratified samples per example [VDM]."
     if sample_in not in ("logsnr", "t"): raise ValueError(f"sample_in must be 'logsnr' or 't', got {sample_in!r}")
     B = x.shape[0]
     lam0, lam1 = schedule.endpoints()
@@ -54,7 +54,7 @@ def diffusion_term(model: Callable, x: Tensor, schedule: Schedule, prediction: s
 
 def vlb(model: Callable, x: Tensor, schedule: Schedule, prediction: str = "v", n_t: int = 16,
         generator: torch.Generator | None = None, sample_in: str = "logsnr", **cond) -> dict[str, Tensor]:
-    "Per-example terms of the variational bound on −log p(x), in nats: prior, diffusion, reconstruction, total."
+    "Per-example terms of the variational bound on −log p(x), in nats: prior, diffusion, reconstruction, total [VDM]."
     lam0, lam1 = schedule.endpoints()
     diff = diffusion_term(model, x, schedule, prediction, n_t, generator, sample_in, **cond)
     terms = dict(prior=prior_kl(x, lam1), diffusion=diff,
@@ -64,6 +64,6 @@ def vlb(model: Callable, x: Tensor, schedule: Schedule, prediction: str = "v", n
 
 def bits_per_dim(model: Callable, x: Tensor, schedule: Schedule, prediction: str = "v", n_t: int = 16,
                  bins: int | None = None, generator: torch.Generator | None = None, **cond) -> Tensor:
-    "Per-example bound in bits/dim; with `bins` (e.g. 256 for 8-bit data in [-1, 1]) add log2(bins/2) per dimension."
+    "Per-example bound in bits/dim [VDM]; with `bins` (e.g. 256 for 8-bit data in [-1, 1]) add log2(bins/2) per dimension."
     nats = vlb(model, x, schedule, prediction, n_t, generator, **cond)["total"]
     return nats / (x[0].numel() * math.log(2)) + (math.log2(bins / 2) if bins else 0.0)

@@ -19,7 +19,7 @@ __all__ = ['multiscale_sizes', 'multiscale_mse', 'snr_weight', 'v_weight', 'min_
 
 # %% ../nbs/02_losses.ipynb #c32dd97a
 def multiscale_sizes(image_size: int, base_size: int = 32) -> list[int]:
-    "The resolutions `base, 2·base, …, image_size` of the multiscale loss."
+    "The resolutions `base, 2·base, …, image_size` of the multiscale loss [SD Sec. 3.2]."
     if base_size <= 0 or image_size < base_size or image_size % base_size or (image_size // base_size) & (image_size // base_size - 1):
         raise ValueError(f"image_size must be base_size·2^k (base_size={base_size}), got image_size={image_size}")
     sizes, s = [], base_size
@@ -27,7 +27,7 @@ def multiscale_sizes(image_size: int, base_size: int = 32) -> list[int]:
     return sizes
 
 def multiscale_mse(prediction: Tensor, target: Tensor, base_size: int = 32, normalize: bool = True) -> Tensor:
-    "Per-example `Σ_s (1/s)·(1/s²)‖D_s[target] − D_s[prediction]‖²` over s = base, 2·base, …, d (× d/C if `normalize`)."
+    "Per-example `Σ_s (1/s)(1/s²)‖D_s[target] − D_s[prediction]‖²`, s = base, …, d (× d/C if `normalize`) [SD Sec. 3.2]."
     if prediction.shape != target.shape or prediction.ndim != 4 or prediction.shape[-1] != prediction.shape[-2]:
         raise ValueError(f"need equal (B, C, d, d) prediction and target, got {tuple(prediction.shape)} and {tuple(target.shape)}")
     B, C, d, _ = prediction.shape
@@ -39,26 +39,26 @@ def multiscale_mse(prediction: Tensor, target: Tensor, base_size: int = 32, norm
 
 # %% ../nbs/02_losses.ipynb #5483b9f3
 def snr_weight(logsnr: Tensor) -> Tensor:
-    "`SNR = exp(logsnr)` on ε-MSE: the x-prediction MSE."
+    "`SNR = exp(logsnr)` on ε-MSE: the x-prediction MSE [MinSNR]."
     return logsnr.exp()
 
 def v_weight(logsnr: Tensor) -> Tensor:
-    "`1 + exp(-logsnr) = 1/alpha²` on ε-MSE: the v-prediction MSE."
+    "`1 + exp(-logsnr) = 1/alpha²` on ε-MSE: the v-prediction MSE, i.e. SNR+1 on x-MSE [PD]."
     return 1 + (-logsnr).exp()
 
 def min_snr_weight(logsnr: Tensor, gamma: float = 5.0) -> Tensor:
-    "Min-SNR-γ (Hang et al. 2023) on ε-MSE: `min(SNR, γ) / SNR`."
+    "Min-SNR-γ on ε-MSE: `min(SNR, γ) / SNR` [MinSNR]."
     return torch.clamp(logsnr.exp(), max=gamma) / logsnr.exp()
 
 def sigmoid_weight(logsnr: Tensor, bias: float = 2.0) -> Tensor:
-    "Sigmoid weighting (Kingma & Gao 2023; SiD2) on ε-MSE: `sigmoid(bias − logsnr)`."
+    "Sigmoid weighting on ε-MSE: `sigmoid(bias − logsnr)` [VDM++; SiD2]."
     return torch.sigmoid(bias - logsnr)
 
 # %% ../nbs/02_losses.ipynb #a8a19512
 def diffusion_loss(model: Callable, x: Tensor, logsnr: Tensor, prediction: str = "v", weighting: Callable | None = None,
                    multiscale: bool = False, base_size: int = 32, generator: torch.Generator | None = None,
                    eps: Tensor | None = None, **cond) -> Tensor:
-    "Per-example denoising loss of `model(z, logsnr, **cond)` at `logsnr` (shape `(B,)`); see the text for the options."
+    "Per-example denoising loss of `model(z, logsnr, **cond)` at `logsnr` (shape `(B,)`) [DDPM Eq. 14; SD Sec. 2]."
     z, eps = diffuse(x, logsnr, eps=eps, generator=generator)
     out = model(z, logsnr, **cond)
     if weighting is None: pred, tgt, w = out, from_x_eps(x, eps, logsnr, prediction), 1.0

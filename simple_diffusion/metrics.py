@@ -13,14 +13,14 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .data import ImageFolder, check_validity, find_images
+from .data import read_images
+from .shapes import check_validity
 
 # %% auto #0
 __all__ = ['INCEPTION_FILE', 'INCEPTION_URL', 'INCEPTION_ENV', 'FEATURE_METRICS', 'ALL_METRICS', 'frechet_distance',
            'feature_stats', 'mmd2_unbiased', 'kid', 'inception_score', 'precision_recall', 'pyr_down', 'pyr_up',
            'laplacian_pyramid', 'sliced_wasserstein', 'sliced_wasserstein_laplacian', 'FeatureExtractor',
-           'inception_weights_path', 'InceptionExtractor', 'inception_features', 'load_image_folder', 'as_images',
-           'save_image_folder', 'extract', 'evaluate']
+           'inception_weights_path', 'InceptionExtractor', 'inception_features', 'as_images', 'extract', 'evaluate']
 
 # %% ../nbs/50_metrics.ipynb #9b6b4231
 def _psd_sqrt(s: np.ndarray) -> np.ndarray:
@@ -37,7 +37,7 @@ def _check_stats(mu1, s1, mu2, s2):
     return mu1, s1, mu2, s2
 
 def frechet_distance(mu1, s1, mu2, s2) -> float:
-    "Fréchet distance between N(mu1, s1) and N(mu2, s2): ‖Δμ‖² + tr s1 + tr s2 − 2 tr (s1 s2)^½ (float64)."
+    "Fréchet distance between N(mu1, s1) and N(mu2, s2): ‖Δμ‖² + tr s1 + tr s2 − 2 tr (s1 s2)^½, float64 [FID]."
     mu1, s1, mu2, s2 = _check_stats(mu1, s1, mu2, s2)
     r1 = _psd_sqrt(s1)
     m = r1 @ s2 @ r1
@@ -62,14 +62,14 @@ def _poly_kernel(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return (x @ y.T / x.shape[1] + 1) ** 3
 
 def mmd2_unbiased(x: np.ndarray, y: np.ndarray) -> float:
-    "Unbiased MMD² between equal-size samples `x`, `y` `(m, D)` under the cubic polynomial kernel."
+    "Unbiased MMD² between equal-size samples `x`, `y` `(m, D)` under the cubic polynomial kernel [KID]."
     m = x.shape[0]
     kxx, kyy, kxy = _poly_kernel(x, x), _poly_kernel(y, y), _poly_kernel(x, y)
     within = (kxx.sum() - np.trace(kxx) + kyy.sum() - np.trace(kyy)) / (m * (m - 1))
     return float(within - 2 * kxy.mean())
 
 def kid(f1, f2, subsets: int = 100, subset_size: int = 1000, seed: int = 0) -> tuple[float, float]:
-    "Kernel Inception Distance `(mean, std)` over `subsets` random subsets of `subset_size` rows of each feature set."
+    "Kernel Inception Distance `(mean, std)` over `subsets` random subsets of `subset_size` rows of each set [KID]."
     x, y = _as_feats(f1, "f1"), _as_feats(f2, "f2")
     if x.shape[1] != y.shape[1]: raise ValueError(f"feature dims differ: {x.shape[1]} vs {y.shape[1]}")
     if not 2 <= subset_size <= min(len(x), len(y)):
@@ -81,7 +81,7 @@ def kid(f1, f2, subsets: int = 100, subset_size: int = 1000, seed: int = 0) -> t
 
 # %% ../nbs/50_metrics.ipynb #17de0db9
 def inception_score(logits, splits: int = 10) -> tuple[float, float]:
-    "Inception Score `(mean, std)` over `splits` chunks from classifier logits `(N, K)`."
+    "Inception Score `(mean, std)` over `splits` chunks from classifier logits `(N, K)` [IS]."
     lg = torch.as_tensor(_as_feats(logits, "logits"))
     if not 1 <= splits <= len(lg): raise ValueError(f"splits must be in [1, N={len(lg)}], got {splits}")
     scores = []
@@ -102,7 +102,7 @@ def _inside(query: Tensor, support: Tensor, radii: Tensor, chunk: int = 512) -> 
     return torch.cat(hits).double().mean()
 
 def precision_recall(f_real, f_fake, k: int = 3) -> tuple[float, float]:
-    "Improved precision and recall (Kynkäänniemi et al. 2019) of `f_fake` against `f_real` with k-NN balls."
+    "Improved precision and recall of `f_fake` against `f_real` with k-NN balls [PR]."
     r = torch.as_tensor(_as_feats(f_real, "f_real"))
     g = torch.as_tensor(_as_feats(f_fake, "f_fake"))
     if r.shape[1] != g.shape[1]: raise ValueError(f"feature dims differ: {r.shape[1]} vs {g.shape[1]}")
@@ -130,7 +130,7 @@ def pyr_up(x: Tensor) -> Tensor:
     return 4 * _blur(up)
 
 def laplacian_pyramid(x: Tensor, min_size: int = 16) -> list[Tensor]:
-    "Laplacian pyramid `[finest band, …, low-pass at min_size]` of `(B, C, H, W)` images."
+    "Laplacian pyramid `[finest band, …, low-pass at min_size]` of `(B, C, H, W)` images [ProGAN]."
     levels = []
     while x.shape[-1] > min_size:
         down = pyr_down(x)
@@ -165,7 +165,7 @@ def sliced_wasserstein(a: Tensor, b: Tensor, n_dirs: int, gen: torch.Generator) 
 def sliced_wasserstein_laplacian(real: Tensor, fake: Tensor, nhood_size: int = 7, nhoods_per_image: int = 128,
                                  dir_repeats: int = 4, dirs_per_repeat: int = 128, min_size: int = 16,
                                  seed: int = 0) -> dict:
-    "ProGAN's SWD between image sets `(N, C, H, W)` per Laplacian level: `{'levels': [...], 'mean': ...}`."
+    "Sliced Wasserstein distance per Laplacian level of image sets `(N, C, H, W)`: `{'levels': [...], 'mean'}` [ProGAN]."
     if real.shape[1:] != fake.shape[1:] or real.ndim != 4:
         raise ValueError(f"need image batches (N, C, H, W) of one size, got {tuple(real.shape)} and {tuple(fake.shape)}")
     n = min(len(real), len(fake))  # the sorted-projection estimator compares equal-size sets
@@ -240,30 +240,12 @@ def inception_features(path=None) -> InceptionExtractor:
     return InceptionExtractor(_fid_inception_net(inception_weights_path(path)))
 
 # %% ../nbs/50_metrics.ipynb #8ba9a0e0
-def load_image_folder(folder, size: int | None = None) -> Tensor:
-    "All images under `folder` as one `(N, 3, S, S)` float tensor in [-1, 1] (S = `size`, else the first image's shorter side)."
-    files = find_images(folder)
-    if not files: raise ValueError(f"no images found under '{folder}'")
-    if size is None:
-        from PIL import Image
-        with Image.open(files[0]) as im: size = min(im.size)
-    ds = ImageFolder(folder, size, labels=False)
-    return torch.stack([ds[i][0] for i in range(len(ds))])
-
 def as_images(x, size: int | None = None) -> Tensor:
     "Images in [-1, 1] from a `(N, C, H, W)` tensor or a folder path."
     if isinstance(x, Tensor):
         if x.ndim != 4: raise ValueError(f"image tensors must be (N, C, H, W), got shape {tuple(x.shape)}")
         return x
-    return load_image_folder(x, size)
-
-def save_image_folder(x: Tensor, folder) -> Path:
-    "Write `(N, 3, H, W)` images in [-1, 1] as PNG files `000000.png`, … into `folder`."
-    from PIL import Image
-    folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
-    u8 = ((x.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8).permute(0, 2, 3, 1).cpu().numpy()
-    for i, a in enumerate(u8): Image.fromarray(a).save(folder / f"{i:06d}.png")
-    return folder
+    return read_images(x, size)
 
 # %% ../nbs/50_metrics.ipynb #239d60d5
 FEATURE_METRICS = ("fid", "kid", "pr")

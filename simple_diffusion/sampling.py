@@ -6,13 +6,13 @@
 from __future__ import annotations
 import inspect
 import math
-from typing import Callable
+from typing import Callable, Sequence
 
 import torch
 from torch import Tensor
 
-from .schedules import Schedule, alpha_sigma
-from .forward import PREDICTIONS, bcast, from_x_eps, to_x_eps
+from .schedules import Schedule
+from .forward import PREDICTIONS, bcast, to_x_eps
 
 try:
     from tqdm.auto import tqdm
@@ -20,9 +20,9 @@ except ImportError:  # progress bars are optional
     tqdm = None
 
 # %% auto #0
-__all__ = ['GRID_SPACINGS', 'Denoiser', 'SAMPLERS', 'RECOMMENDED_STEPS', 'logsnr_grid', 'check_grid', 'ddpm_moments', 'ddim_step',
-           'dpmpp_2m_step', 'threshold_x', 'null_label_of', 'make_denoiser', 'GaussianMixture', 'sample_ddpm',
-           'sample_ddim', 'sample_dpmpp_2m', 'classifier_cond_fn', 'sample']
+__all__ = ['GRID_SPACINGS', 'Denoiser', 'SAMPLERS', 'RECOMMENDED_STEPS', 'logsnr_grid', 'check_grid', 'randn', 'ddpm_moments',
+           'ddim_step', 'dpmpp_2m_step', 'threshold_x', 'null_label_of', 'make_denoiser', 'sample_ddpm', 'sample_ddim',
+           'sample_dpmpp_2m', 'classifier_cond_fn', 'sample']
 
 # %% ../nbs/20_sampling.ipynb #55004b1c
 def _uniform_t(schedule: Schedule, steps: int) -> Tensor:
@@ -49,6 +49,18 @@ def check_grid(logsnrs) -> Tensor:
         raise ValueError(f"logsnrs must be ≥ 2 finite log-SNRs, strictly increasing from noise to data; got {g.tolist()}")
     return g
 
+# %% ../nbs/20_sampling.ipynb #b1230be6
+def randn(shape, generator: torch.Generator | Sequence[torch.Generator] | None = None, dtype=None, device=None) -> Tensor:
+    "Standard normal draws of `shape` from `generator`: one (or `None`), or a list of one per example (row i from the i-th)."
+    shape = tuple(shape)
+    if not isinstance(generator, (list, tuple)):
+        return torch.randn(shape, generator=generator, dtype=dtype, device=device)
+    if not shape or len(generator) != shape[0]:
+        need = shape[0] if shape else "a batch dimension"
+        raise ValueError(f"got {len(generator)} generators for shape {shape}; need one per example: {need}")
+    if not generator: return torch.empty(shape, dtype=dtype, device=device)
+    return torch.stack([torch.randn(shape[1:], generator=g, dtype=dtype, device=device) for g in generator])
+
 # %% ../nbs/20_sampling.ipynb #7d627094
 def _log_sigmoid(x: float) -> float:
     return -math.log1p(math.exp(-x)) if x >= 0 else x - math.log1p(math.exp(x))
@@ -58,15 +70,15 @@ def _alpha_sigma(logsnr: float) -> tuple[float, float]:
     return math.exp(0.5 * _log_sigmoid(logsnr)), math.exp(0.5 * _log_sigmoid(-logsnr))
 
 def ddpm_moments(x_hat: Tensor, eps_hat: Tensor, logsnr_t: float, logsnr_s: float, noise_param: float = 0.2):
-    "Mean and variance of the ancestral step t → s (s cleaner); `noise_param` 0 = posterior σ̃², 1 = upper bound σ²_{t|s}."
+    "Mean and variance of the ancestral step t → s (s cleaner) [DDPM Sec. 3.2]; `noise_param` 0 = posterior σ̃², 1 = upper bound σ²_{t|s}."
     (a_t, s_t), (a_s, s_s) = _alpha_sigma(logsnr_t), _alpha_sigma(logsnr_s)
     c = -math.expm1(logsnr_t - logsnr_s)
     mean = a_s * x_hat + s_s * math.sqrt(1 - c) * eps_hat
-    var = c * s_t ** (2 * noise_param) * s_s ** (2 * (1 - noise_param))
+    var = c * s_t ** (2 * noise_param) * s_s ** (2 * (1 - noise_param))   # log-interpolated bounds [SD, second-hand]
     return mean, var
 
 def ddim_step(x_hat: Tensor, eps_hat: Tensor, logsnr_t: float, logsnr_s: float, eta: float = 0.0, noise: Tensor | None = None):
-    "DDIM step t → s with stochasticity η (`noise` ~ N(0, I) needed when η > 0)."
+    "DDIM step t → s with stochasticity η [DDIM] (`noise` ~ N(0, I) needed when η > 0)."
     (a_s, s_s) = _alpha_sigma(logsnr_s)
     var = eta ** 2 * -math.expm1(logsnr_t - logsnr_s) * s_s ** 2
     z = a_s * x_hat + math.sqrt(max(s_s ** 2 - var, 0.0)) * eps_hat
@@ -74,7 +86,7 @@ def ddim_step(x_hat: Tensor, eps_hat: Tensor, logsnr_t: float, logsnr_s: float, 
 
 def dpmpp_2m_step(z: Tensor, x_hat: Tensor, logsnr_t: float, logsnr_s: float,
                   x_prev: Tensor | None = None, logsnr_prev: float | None = None):
-    "DPM-Solver++(2M) step t → s; first order (= DDIM η=0) without a previous `x_prev` at `logsnr_prev`."
+    "DPM-Solver++(2M) step t → s [DPM++]; first order (= DDIM η=0) without a previous `x_prev` at `logsnr_prev`."
     (a_t, s_t), (a_s, s_s) = _alpha_sigma(logsnr_t), _alpha_sigma(logsnr_s)
     h = (logsnr_s - logsnr_t) / 2
     D = x_hat
@@ -85,7 +97,7 @@ def dpmpp_2m_step(z: Tensor, x_hat: Tensor, logsnr_t: float, logsnr_s: float,
 
 # %% ../nbs/20_sampling.ipynb #df9326f3
 def threshold_x(x: Tensor, clip_x: float | None = None, dynamic_threshold: float | None = None) -> Tensor:
-    "Static clip to `[-clip_x, clip_x]`, then Imagen dynamic thresholding at quantile `dynamic_threshold` ∈ (0, 1)."
+    "Static clip to `[-clip_x, clip_x]`, then dynamic thresholding at quantile `dynamic_threshold` ∈ (0, 1) [Imagen]."
     if clip_x is not None: x = x.clamp(-clip_x, clip_x)
     if dynamic_threshold is not None:
         if not 0 < dynamic_threshold < 1:
@@ -107,13 +119,14 @@ def null_label_of(model, null_label: int | None = None) -> int:
                      "or use a model with a `null_label` or `num_classes` attribute")
 
 def _in_interval(logsnr: float, interval) -> bool:
+    "Guidance only inside `interval = (lo, hi)` in log-SNR, everywhere when `None` [GI]."
     return interval is None or interval[0] <= logsnr <= interval[1]
 
 def make_denoiser(model: Callable, prediction: str = "v", *, class_labels: Tensor | None = None,
                   guidance_scale: float = 1.0, guidance_interval: tuple[float, float] | None = None,
                   null_label: int | None = None, clip_x: float | None = None,
                   dynamic_threshold: float | None = None, **cond) -> Denoiser:
-    "Wrap `model(z, logsnr, **cond)` predicting `prediction` as `denoise(z, logsnr) -> (x_hat, eps_hat)`."
+    "Wrap `model(z, logsnr, **cond)` predicting `prediction` as `denoise(z, logsnr) -> (x_hat, eps_hat)`, guided [CFG]."
     if prediction not in PREDICTIONS: raise ValueError(f"unknown prediction {prediction!r}; valid: {', '.join(PREDICTIONS)}")
     guided = guidance_scale != 1.0
     if guided and class_labels is None:
@@ -140,63 +153,13 @@ def make_denoiser(model: Callable, prediction: str = "v", *, class_labels: Tenso
         return x, eps
     return denoise
 
-# %% ../nbs/20_sampling.ipynb #50441c07
-class GaussianMixture:
-    "Data `x ~ Σ_k π_k N(μ_k, s_k² I)` with exact classifier `logits(z, logsnr)` and posterior mean `x_hat`."
-    def __init__(self, means: Tensor, stds, weights=None):
-        self.means = torch.as_tensor(means)                           # (K, *shape)
-        K = self.means.shape[0]
-        self.stds = torch.as_tensor(stds, dtype=self.means.dtype).expand(K).clone()
-        w = torch.ones(K, dtype=self.means.dtype) if weights is None else torch.as_tensor(weights, dtype=self.means.dtype)
-        self.weights = w / w.sum()
-        self.num_classes = self.null_label = K
-
-    def sample(self, n: int, generator: torch.Generator | None = None) -> tuple[Tensor, Tensor]:
-        "`n` draws `(x, labels)`."
-        k = torch.multinomial(self.weights, n, replacement=True, generator=generator)
-        noise = torch.randn((n,) + self.means.shape[1:], generator=generator, dtype=self.means.dtype)
-        return self.means[k] + bcast(self.stds[k], noise) * noise, k
-
-    def _parts(self, z: Tensor, logsnr: Tensor):
-        a, s = alpha_sigma(bcast(logsnr, z).flatten(1))                # (B, 1)
-        zf, mu = z.flatten(1)[:, None], self.means.to(z).flatten(1)[None]   # (B, 1, D), (1, K, D)
-        var = a ** 2 * self.stds.to(z) ** 2 + s ** 2                  # (B, K)
-        logits = (self.weights.to(z).log() - 0.5 * (zf - a[..., None] * mu).pow(2).sum(-1) / var
-                  - 0.5 * zf.shape[-1] * torch.log(2 * math.pi * var))
-        x_k = mu + (a * self.stds.to(z) ** 2 / var)[..., None] * (zf - a[..., None] * mu)  # (B, K, D)
-        return logits, x_k
-
-    def logits(self, z: Tensor, logsnr: Tensor) -> Tensor:
-        "Exact `log p(k | z_λ)` up to a per-example constant: the Bayes-optimal noise-aware classifier."
-        return self._parts(z, logsnr)[0]
-
-    def x_hat(self, z: Tensor, logsnr: Tensor, class_labels: Tensor | None = None) -> Tensor:
-        "`E[x | z]`, or `E[x | z, k]` for examples whose label is not the null label."
-        logits, x_k = self._parts(z, logsnr)
-        w = logits.softmax(-1)
-        if class_labels is not None:
-            onehot = torch.nn.functional.one_hot(class_labels.clamp(max=self.null_label - 1), self.null_label).to(w)
-            w = torch.where((class_labels == self.null_label)[:, None], w, onehot)
-        return (w[..., None] * x_k).sum(1).reshape(z.shape)
-
-    def model(self, prediction: str = "v") -> Callable:
-        "The exact model `(z, logsnr, class_labels=None) -> prediction` (with `num_classes`, `null_label`)."
-        mix = self
-        class _Model:
-            num_classes = null_label = mix.null_label
-            def __call__(self, z, logsnr, class_labels=None):
-                x = mix.x_hat(z, logsnr, class_labels)
-                a, s = alpha_sigma(bcast(logsnr, z))
-                return from_x_eps(x, (z - a * x) / s, logsnr, prediction)
-        return _Model()
-
 # %% ../nbs/20_sampling.ipynb #ac98cf4e
 def _progress(n: int, progress: bool):
     "Step indices, wrapped in a tqdm bar when tqdm is installed and `progress` is true."
     return tqdm(range(n), leave=False) if (progress and tqdm is not None) else range(n)
 
 def _eps_corrected(denoise: Denoiser, cond_fn: Callable | None) -> Denoiser:
-    "ADM's classifier guidance for DDIM-type samplers: ε̂ − σ·s∇log p(y|z), i.e. x̂ + (σ²/α)·s∇log p(y|z)."
+    "ADM's classifier guidance for DDIM-type samplers [ADM Alg. 2]: ε̂ − σ·s∇log p(y|z), i.e. x̂ + (σ²/α)·s∇log p(y|z)."
     if cond_fn is None: return denoise
     def guided(z, logsnr):
         x, eps = denoise(z, logsnr)
@@ -211,7 +174,7 @@ def _report(callback, i, z, x, lam_t, lam_s):
 @torch.no_grad()
 def sample_ddpm(denoise: Denoiser, z: Tensor, logsnrs: Tensor, *, generator=None, callback=None, progress=True,
                 cond_fn=None, noise_param: float = 0.2) -> Tensor:
-    "DDPM ancestral sampling; `noise_param` interpolates log-variance from posterior σ̃² (0) to upper bound β (1)."
+    "DDPM ancestral sampling [DDPM Alg. 2]; `noise_param` interpolates log-variance from posterior σ̃² (0) to upper bound β (1)."
     if not 0 <= noise_param <= 1: raise ValueError(f"noise_param must be in [0, 1], got {noise_param}")
     lams = logsnrs.tolist()
     for i in _progress(len(lams) - 1, progress):
@@ -219,22 +182,22 @@ def sample_ddpm(denoise: Denoiser, z: Tensor, logsnrs: Tensor, *, generator=None
         if i == len(lams) - 2: z = x
         else:
             mean, var = ddpm_moments(x, eps, lams[i], lams[i + 1], noise_param)
-            if cond_fn is not None: mean = mean + var * cond_fn(z, lams[i])
-            z = mean + math.sqrt(var) * torch.randn(z.shape, generator=generator, dtype=z.dtype, device=z.device)
+            if cond_fn is not None: mean = mean + var * cond_fn(z, lams[i])   # [ADM Alg. 1]
+            z = mean + math.sqrt(var) * randn(z.shape, generator, z.dtype, z.device)
         _report(callback, i, z, x, lams[i], lams[i + 1])
     return z
 
 @torch.no_grad()
 def sample_ddim(denoise: Denoiser, z: Tensor, logsnrs: Tensor, *, generator=None, callback=None, progress=True,
                 cond_fn=None, eta: float = 0.0) -> Tensor:
-    "DDIM sampling; η=0 deterministic, η=1 ancestral (DDPM with the posterior variance)."
+    "DDIM sampling [DDIM]; η=0 deterministic, η=1 ancestral (DDPM with the posterior variance)."
     if not 0 <= eta <= 1: raise ValueError(f"eta must be in [0, 1], got {eta}")
     denoise, lams = _eps_corrected(denoise, cond_fn), logsnrs.tolist()
     for i in _progress(len(lams) - 1, progress):
         x, eps = denoise(z, lams[i])
         if i == len(lams) - 2: z = x
         else:
-            noise = torch.randn(z.shape, generator=generator, dtype=z.dtype, device=z.device) if eta > 0 else None
+            noise = randn(z.shape, generator, z.dtype, z.device) if eta > 0 else None
             z = ddim_step(x, eps, lams[i], lams[i + 1], eta, noise)
         _report(callback, i, z, x, lams[i], lams[i + 1])
     return z
@@ -242,7 +205,7 @@ def sample_ddim(denoise: Denoiser, z: Tensor, logsnrs: Tensor, *, generator=None
 @torch.no_grad()
 def sample_dpmpp_2m(denoise: Denoiser, z: Tensor, logsnrs: Tensor, *, generator=None, callback=None, progress=True,
                     cond_fn=None) -> Tensor:
-    "DPM-Solver++(2M): second-order multistep probability-flow ODE solver (good in 10–25 evaluations)."
+    "DPM-Solver++(2M) [DPM++]: second-order multistep probability-flow ODE solver (good in 10–25 evaluations)."
     denoise, lams = _eps_corrected(denoise, cond_fn), logsnrs.tolist()
     x_prev = None
     for i in _progress(len(lams) - 1, progress):
@@ -258,7 +221,7 @@ RECOMMENDED_STEPS = {"ddpm": 250, "ddim": 50, "dpmpp_2m": 20}
 
 # %% ../nbs/20_sampling.ipynb #a90639c1
 def classifier_cond_fn(classifier: Callable, class_labels: Tensor, scale: float = 1.0) -> Callable:
-    "`cond_fn(z, logsnr) -> scale · ∇_z log p(y | z)` from `classifier(z, logsnr) -> logits`, by autograd."
+    "`cond_fn(z, logsnr) -> scale · ∇_z log p(y | z)` from `classifier(z, logsnr) -> logits`, by autograd [ADM Alg. 1, 2]."
     def cond_fn(z: Tensor, logsnr: float) -> Tensor:
         with torch.enable_grad():
             z_ = z.detach().requires_grad_(True)
@@ -275,11 +238,12 @@ def _device_of(model, device):
     return p.device if p is not None else torch.device("cpu")
 
 def sample(model: Callable, shape, schedule: Schedule, steps: int, sampler: str = "ddim", prediction: str = "v",
-           guidance_scale: float = 1.0, class_labels: Tensor | None = None, generator: torch.Generator | None = None,
+           guidance_scale: float = 1.0, class_labels: Tensor | None = None,
+           generator: torch.Generator | Sequence[torch.Generator] | None = None,
            *, logsnrs=None, spacing: str = "t", guidance_interval=None, null_label=None, clip_x=None, dynamic_threshold=None,
            classifier=None, classifier_scale: float = 1.0, callback=None, progress: bool = True,
            device=None, dtype=None, cond: dict | None = None, **kw) -> Tensor:
-    "Draw samples of `shape` from `model(z, logsnr, **cond)` with `sampler` in `steps` model evaluations."
+    "Draw samples of `shape` from `model(z, logsnr, **cond)` with `sampler` in `steps` evaluations; `generator`: one, or one per example."
     if sampler not in SAMPLERS:
         raise ValueError(f"unknown sampler {sampler!r}; valid: {', '.join(SAMPLERS)}")
     fn = SAMPLERS[sampler]
@@ -301,5 +265,5 @@ def sample(model: Callable, shape, schedule: Schedule, steps: int, sampler: str 
                             guidance_scale=guidance_scale, guidance_interval=guidance_interval, null_label=null_label,
                             clip_x=clip_x, dynamic_threshold=dynamic_threshold, **(cond or {}))
     cond_fn = None if classifier is None else classifier_cond_fn(classifier, class_labels, classifier_scale)
-    z = torch.randn(shape, generator=generator, dtype=dtype or torch.get_default_dtype(), device=device)
+    z = randn(shape, generator, dtype or torch.get_default_dtype(), device)
     return fn(denoise, z, grid, generator=generator, callback=callback, progress=progress, cond_fn=cond_fn, **kw)

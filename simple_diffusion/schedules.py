@@ -16,7 +16,7 @@ __all__ = ['SCHEDULES', 'alpha_sigma', 'Schedule', 'CosineSchedule', 'pooled_snr
 
 # %% ../nbs/00_schedules.ipynb #59d84e77
 def alpha_sigma(logsnr: Tensor) -> tuple[Tensor, Tensor]:
-    "Variance-preserving `(alpha, sigma)` with `alpha² = sigmoid(logsnr)`, `sigma² = sigmoid(-logsnr)`."
+    "Variance-preserving `(alpha, sigma)` with `alpha² = sigmoid(logsnr)`, `sigma² = sigmoid(-logsnr)` [SD Sec. 3.1]."
     return torch.sigmoid(logsnr).sqrt(), torch.sigmoid(-logsnr).sqrt()
 
 # %% ../nbs/00_schedules.ipynb #91173f85
@@ -61,7 +61,7 @@ def _check_size(name: str, value):
 
 @dataclass(frozen=True, repr=False)
 class CosineSchedule(Schedule):
-    "Cosine log-SNR `-2 log tan(πt/2)`, clipped to `[logsnr_min, logsnr_max]` by reparameterising t."
+    "Cosine log-SNR `-2 log tan(πt/2)` [iDDPM Sec. 3.2], clipped to `[logsnr_min, logsnr_max]` by reparameterising t."
     logsnr_min: float = -15.0  # log-SNR at t=1 (noisy end)
     logsnr_max: float = 15.0   # log-SNR at t=0 (clean end)
 
@@ -78,14 +78,14 @@ class CosineSchedule(Schedule):
 
 # %% ../nbs/00_schedules.ipynb #047e6d67
 def pooled_snr_gain(z_noise: Tensor, s: int) -> float:
-    "Measured factor by which `s×s` average pooling divides the variance of (zero-mean) noise `z_noise`."
+    "Measured factor by which `s×s` average pooling divides the variance of (zero-mean) noise `z_noise` [SD Eq. 4]."
     pooled = torch.nn.functional.avg_pool2d(z_noise, s)
     return (z_noise.var() / pooled.var()).item()
 
 # %% ../nbs/00_schedules.ipynb #6f41f48e
 @dataclass(frozen=True, repr=False)
 class ShiftedCosineSchedule(Schedule):
-    "Cosine schedule shifted for resolution: `logsnr_cosine(t) + 2 log(base_size / image_size)` (shift after the clip)."
+    "Shifted cosine `logsnr_cosine(t) + 2 log(base_size / image_size)`, shift after the clip [SD Sec. 3.1, Eq. 5]."
     image_size: int            # d: the resolution the model is trained at
     base_size: int = 64        # b: the resolution at which the plain cosine schedule is right (paper: 64)
     logsnr_min: float = -15.0  # clip of the underlying cosine (before the shift)
@@ -104,7 +104,7 @@ class ShiftedCosineSchedule(Schedule):
 # %% ../nbs/00_schedules.ipynb #8bca9337
 @dataclass(frozen=True, repr=False)
 class InterpolatedCosineSchedule(Schedule):
-    "`t·shifted(noisy_end_base)(t) + (1−t)·shifted(clean_end_base)(t)`: strong shift at t=1, weak shift at t=0."
+    "`t·shifted(noisy_end_base) + (1−t)·shifted(clean_end_base)`: strong shift at t=1 [SD Sec. 3.1, App. pseudocode]."
     image_size: int             # d: training resolution
     noisy_end_base: int = 32    # shift used at t=1 (the paper's "low", 32 → a strong shift)
     clean_end_base: int = 256   # shift used at t=0 (the paper's "high", 256 → a weak shift)
@@ -121,7 +121,7 @@ class InterpolatedCosineSchedule(Schedule):
 # %% ../nbs/00_schedules.ipynb #2755cb94
 @dataclass(frozen=True, repr=False)
 class LinearBetaSchedule(Schedule):
-    "DDPM's discrete linear β (T steps) as the log-SNR of ᾱ, piecewise linear in t with step i at t = i/T."
+    "DDPM's linear β (T steps) [DDPM Sec. 4] as the log-SNR of ᾱ, piecewise linear in t with step i at t = i/T."
     T: int = 1000
     beta_start: float = 1e-4
     beta_end: float = 0.02

@@ -24,14 +24,14 @@ def _prev(v: Tensor, mode: str) -> Tensor:
     return torch.roll(v, 1, -1) if mode == "periodization" else torch.cat([v[..., :1], v[..., :-1]], -1)
 
 def lift53(x: Tensor, mode: str = "reflect") -> tuple[Tensor, Tensor]:
-    "One level of the 5/3 lifting DWT along the last axis (even length): `(low, high)`, each half as long."
+    "One level of the 5/3 lifting DWT along the last axis (even length): `(low, high)`, each half as long [LeGall]."
     e, o = x[..., 0::2], x[..., 1::2]
     h = ((e + _next(e, mode)) / 2 - o) / 2
     l = e - (_prev(h, mode) + h) / 2
     return l, h
 
 def unlift53(l: Tensor, h: Tensor, mode: str = "reflect") -> Tensor:
-    "Exact inverse of `lift53`: interleave the recovered even and odd samples."
+    "Exact inverse of `lift53`: interleave the recovered even and odd samples [LeGall]."
     e = l + (_prev(h, mode) + h) / 2
     o = (e + _next(e, mode)) / 2 - 2 * h
     return torch.stack([e, o], -1).flatten(-2)
@@ -45,7 +45,7 @@ def _check_levels(levels):
         raise ValueError(f"levels must be a non-negative int, got {levels!r}")
 
 def dwt53_2d(x: Tensor, mode: str = "reflect") -> Tensor:
-    "One 2D level on (..., H, W): bands `(LL, LH, HL, HH)` stacked on a new axis -3 → (..., 4, H/2, W/2)."
+    "One separable 2D level on (..., H, W) [LeGall]: bands `(LL, LH, HL, HH)` on a new axis -3 → (..., 4, H/2, W/2)."
     l, h = lift53(x, mode)                                  # along W
     ll, hl = lift53(l.transpose(-1, -2), mode)              # along H (on the transposed low band)
     lh, hh = lift53(h.transpose(-1, -2), mode)
@@ -53,14 +53,14 @@ def dwt53_2d(x: Tensor, mode: str = "reflect") -> Tensor:
     return torch.stack([ll, hl, lh, hh], -3).transpose(-1, -2)
 
 def idwt53_2d(b: Tensor, mode: str = "reflect") -> Tensor:
-    "Exact inverse of `dwt53_2d`: (..., 4, h, w) → (..., 2h, 2w)."
+    "Exact inverse of `dwt53_2d`: (..., 4, h, w) → (..., 2h, 2w) [LeGall]."
     ll, hl, lh, hh = b.transpose(-1, -2).unbind(-3)
     l = unlift53(ll, hl, mode).transpose(-1, -2)
     h = unlift53(lh, hh, mode).transpose(-1, -2)
     return unlift53(l, h, mode)
 
 def dwt53(x: Tensor, levels: int = 1, mode: str = "reflect") -> Tensor:
-    "Multi-level 5/3 DWT: (B,C,H,W) → (B, C·4**levels, H/2**levels, W/2**levels), bands at the lowest resolution."
+    "Multi-level 5/3 DWT, bands at the lowest resolution [SD Sec. 3.3]: (B,C,H,W) → (B, C·4**L, H/2**L, W/2**L), L = `levels`."
     _check_levels(levels); _check_mode(mode)
     f = 2 ** levels
     if x.ndim != 4 or x.shape[-2] % f or x.shape[-1] % f:
@@ -79,7 +79,7 @@ def dwt53(x: Tensor, levels: int = 1, mode: str = "reflect") -> Tensor:
     return torch.cat(out, 1)
 
 def idwt53(y: Tensor, levels: int = 1, mode: str = "reflect") -> Tensor:
-    "Exact inverse of `dwt53`: (B, C·4**levels, h, w) → (B, C, h·2**levels, w·2**levels)."
+    "Exact inverse of `dwt53`: (B, C·4**levels, h, w) → (B, C, h·2**levels, w·2**levels) [SD Sec. 3.3]."
     _check_levels(levels); _check_mode(mode)
     n = 4 ** levels
     if y.ndim != 4 or y.shape[1] % n:
@@ -100,7 +100,7 @@ def _check_factor(p):
         raise ValueError(f"patch size must be a positive int, got {p!r}")
 
 def patchify(x: Tensor, p: int) -> Tensor:
-    "(B, C, H, W) → (B, C·p², H/p, W/p) by `pixel_unshuffle`."
+    "(B, C, H, W) → (B, C·p², H/p, W/p) by `pixel_unshuffle`: patching [SD Sec. 3.3]."
     _check_factor(p)
     if x.ndim != 4 or x.shape[-2] % p or x.shape[-1] % p:
         raise ValueError(f"patchify with p={p} expects (B, C, H, W) with H and W divisible by {p}, "
@@ -108,7 +108,7 @@ def patchify(x: Tensor, p: int) -> Tensor:
     return F.pixel_unshuffle(x, p)
 
 def unpatchify(y: Tensor, p: int) -> Tensor:
-    "(B, C·p², h, w) → (B, C, h·p, w·p) by `pixel_shuffle`, the inverse of `patchify`."
+    "(B, C·p², h, w) → (B, C, h·p, w·p) by `pixel_shuffle`, the inverse of `patchify` [SD Sec. 3.3]."
     _check_factor(p)
     if y.ndim != 4 or y.shape[1] % (p * p):
         raise ValueError(f"unpatchify with p={p} expects (B, C*{p * p}, h, w), got shape {tuple(y.shape)}")

@@ -18,7 +18,9 @@ import pytest
 import torch
 
 from simple_diffusion.checkpoint import latest_checkpoint, list_checkpoints, load_checkpoint, save_checkpoint
-from simple_diffusion.train import build_model, make_config, read_metrics, train
+from simple_diffusion.config import build_model, make_config
+from simple_diffusion.report import read_metrics
+from simple_diffusion.train import train
 
 ROOT = Path(__file__).resolve().parents[1]
 ENV = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONUNBUFFERED": "1"}
@@ -33,7 +35,8 @@ def _python(code: str, **kw) -> subprocess.Popen:
 def _train_in_subprocess(overrides: dict) -> subprocess.Popen:
     code = f"""
         import torch; torch.set_num_threads(1)
-        from simple_diffusion.train import make_config, train
+        from simple_diffusion.config import make_config
+        from simple_diffusion.train import train
         train(make_config("smoke", **{overrides!r}))
     """
     return _python(code, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
