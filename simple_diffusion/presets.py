@@ -69,6 +69,10 @@ PRESETS = {
     "tiny_unet": ("unet", dict(image_size=32, base_channels=32, channel_mult=(1, 2, 2), num_blocks=(1, 1, 2),
                                attn_resolutions=(8, 4), heads=None, head_channels=32, dropout=(0.0, 0.1, 0.1),
                                emb_channels=128, norm_groups=8, input_transform="dwt", input_factor=2)),
+    # tiny_unet128 (ours, for demo128): 8x8 patch conv (128² -> 16² x 64), levels 16/8/4, attention and dropout at ≤ 8x8
+    "tiny_unet128": ("unet", dict(image_size=128, base_channels=64, channel_mult=(1, 2, 2), num_blocks=(2, 2, 2),
+                                  attn_resolutions=(8, 4), heads=None, head_channels=32, dropout=(0.0, 0.1, 0.1),
+                                  emb_channels=256, norm_groups=8, input_transform="patch_conv", input_factor=8)),
     # tiny_uvit (ours): 2x2 patch conv (32² -> 16²), one conv level at 16², transformer (4 blocks, width 128) at 8x8
     "tiny_uvit": ("uvit", dict(image_size=32, base_channels=32, channel_mult=(1,), num_blocks=(1,), attn_resolutions=(),
                                emb_channels=128, norm_groups=8, input_transform="patch_conv", input_factor=2,

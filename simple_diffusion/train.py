@@ -278,14 +278,18 @@ def sample_grid(p: Parts, step: int) -> Path | None:
     return save_png(image_grid(run.generate(p.config.sample_n, seed=p.config.seed)), p.out / "samples" / f"step_{step:07d}.png")
 
 def finish(p: Parts, state: LoopState, grid: Path | None, wall: float) -> dict:
-    "The run's summary (rank 0 scores `eval_n` EMA samples on the bundled shapes); written to `summary.json`."
+    "The run's summary (rank 0 scores `eval_n` EMA samples on the bundled shapes, and times them); written to `summary.json`."
     c, metrics = p.config, read_metrics(p.out) if p.rank == 0 else []
     summary = {"steps": c.steps, "images_seen": state.images_seen, "train_time_s": round(state.train_time, 2),
                "wall_time_s": round(wall, 2), "images_per_s": round(state.images_seen / state.train_time, 1) if state.train_time else None,
                "final_loss": metrics[-1]["loss"] if metrics else None, "world_size": p.world,
-               "checkpoint": str(latest_checkpoint(p.ckpt_dir)), "sample_grid": str(grid) if grid else None, "validity": None}
+               "checkpoint": str(latest_checkpoint(p.ckpt_dir)), "sample_grid": str(grid) if grid else None, "validity": None,
+               "sample_s_per_image": None}
     if p.rank == 0 and c.data == "shapes" and c.eval_n > 0:
-        summary["validity"] = float(check_validity(Run.from_model(c, p.ema.copy_of(p.net)).generate(c.eval_n, seed=c.seed + 1)))
+        t0 = time.perf_counter()
+        images = Run.from_model(c, p.ema.copy_of(p.net)).generate(c.eval_n, seed=c.seed + 1)
+        summary["sample_s_per_image"] = round((time.perf_counter() - t0) / c.eval_n, 4)
+        summary["validity"] = float(check_validity(images))
     if p.rank == 0: (p.out / "summary.json").write_text(json.dumps(summary, indent=1))
     return summary
 
