@@ -16,7 +16,7 @@ from plotly.subplots import make_subplots
 
 from .data import to_uint8, from_uint8, load_rgb
 from .schedules import (Schedule, CosineSchedule, ShiftedCosineSchedule,
-                                        InterpolatedCosineSchedule, alpha_sigma, pooled_snr_gain)
+                                        InterpolatedCosineSchedule, alpha_sigma)
 from .losses import multiscale_sizes
 from .sampling import sample
 from .toys import gaussian_denoiser

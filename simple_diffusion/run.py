@@ -108,11 +108,11 @@ class Run:
         if class_labels is not None:
             class_labels = torch.as_tensor(class_labels, dtype=torch.long).flatten()
             if len(class_labels) != n: raise ValueError(f"class_labels must hold n={n} labels, got {len(class_labels)}")
-        out, net = [], FixedBatch(self.model, eval_batch)
+        out, net, schedule = [], FixedBatch(self.model, eval_batch), make_schedule(self.config)
         for i in range(start, start + n, batch):
             idx = range(i, min(i + batch, start + n))
             y = self.labels(idx) if class_labels is None else class_labels[i - start:i - start + len(idx)].to(self.device)
-            out.append(sample(net, (len(idx), 3, S, S), make_schedule(self.config), steps, sampler=sampler, device=self.device,
+            out.append(sample(net, (len(idx), 3, S, S), schedule, steps, sampler=sampler, device=self.device,
                               prediction=self.config.prediction, class_labels=y, generator=image_generators(seed, idx, self.device),
                               callback=callback, progress=progress, **opts).float().cpu())
         return torch.cat(out)

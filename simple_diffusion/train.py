@@ -30,8 +30,8 @@ from .report import IntervalLog, append_metrics, truncate_metrics, read_metrics,
 
 # %% auto #0
 __all__ = ['batch_indices', 'local_positions', 'example_noise', 'EMA', 'make_dataset', 'with_data_classes', 'make_optimizer',
-           'Parts', 'build_parts', 'LoopState', 'save', 'restore', 'NonFiniteLoss', 'train_step', 'sample_grid',
-           'finish', 'run_loop', 'train']
+           'Parts', 'build_parts', 'LoopState', 'save', 'restore', 'NonFiniteLoss', 'train_step', 'ema_run',
+           'sample_grid', 'finish', 'run_loop', 'train']
 
 # %% ../nbs/34_train.ipynb #a836abc0
 def batch_indices(seed: int, step: int, n: int, batch_size: int) -> Tensor:
@@ -271,13 +271,17 @@ def train_step(p: Parts, batches, state: LoopState) -> Tensor:
     return stats
 
 # %% ../nbs/34_train.ipynb #9ae02260
-def sample_grid(p: Parts, step: int) -> Path | None:
-    "Rank 0: `sample_n` EMA samples as `out_dir/samples/step_XXXXXXX.png`."
+def ema_run(p: Parts) -> Run:
+    "The first EMA of the network, in memory, as a `Run`."
+    return Run.from_model(p.config, p.ema.copy_of(p.net))
+
+def sample_grid(p: Parts, step: int, run: Run | None = None) -> Path | None:
+    "Rank 0: `sample_n` EMA samples as `out_dir/samples/step_XXXXXXX.png` (from `run`, else the current EMA)."
     if p.rank != 0: return None
-    run = Run.from_model(p.config, p.ema.copy_of(p.net))
+    run = run or ema_run(p)
     return save_png(image_grid(run.generate(p.config.sample_n, seed=p.config.seed)), p.out / "samples" / f"step_{step:07d}.png")
 
-def finish(p: Parts, state: LoopState, grid: Path | None, wall: float) -> dict:
+def finish(p: Parts, state: LoopState, grid: Path | None, wall: float, run: Run | None = None) -> dict:
     "The run's summary (rank 0 scores `eval_n` EMA samples on the bundled shapes, and times them); written to `summary.json`."
     c, metrics = p.config, read_metrics(p.out) if p.rank == 0 else []
     summary = {"steps": c.steps, "images_seen": state.images_seen, "train_time_s": round(state.train_time, 2),
@@ -287,7 +291,7 @@ def finish(p: Parts, state: LoopState, grid: Path | None, wall: float) -> dict:
                "sample_s_per_image": None}
     if p.rank == 0 and c.data == "shapes" and c.eval_n > 0:
         t0 = time.perf_counter()
-        images = Run.from_model(c, p.ema.copy_of(p.net)).generate(c.eval_n, seed=c.seed + 1)
+        images = (run or ema_run(p)).generate(c.eval_n, seed=c.seed + 1)
         summary["sample_s_per_image"] = round((time.perf_counter() - t0) / c.eval_n, 4)
         summary["validity"] = float(check_validity(images))
     if p.rank == 0: (p.out / "summary.json").write_text(json.dumps(summary, indent=1))
@@ -314,7 +318,8 @@ def run_loop(p: Parts, state: LoopState) -> dict:
         if state.step % c.ckpt_every == 0 or state.step == c.steps: save(p, state)
         if c.sample_every and state.step % c.sample_every == 0 and state.step < c.steps: sample_grid(p, state.step)
     if bar is not None: bar.close()
-    return finish(p, state, sample_grid(p, c.steps), time.perf_counter() - t_begin)
+    final = ema_run(p) if p.rank == 0 else None
+    return finish(p, state, sample_grid(p, c.steps, final), time.perf_counter() - t_begin, final)
 
 def train(config: TrainConfig, model: nn.Module | None = None) -> dict:
     "Train (or resume) the run `config` (with `model` instead of its preset, if given); returns the summary."
