@@ -23,6 +23,9 @@ images/s over the peer's, with the min–max of the per-repetition ratios as the
 (medians).
 
 Pairs (the mapping is written out in `PAIRS` below and printed with parameter counts):
+- `demo128`, `demo256`: the networks the high-resolution demos train (`tiny_unet128`, `tiny_unet256`) against the
+  peer's `UViT` at the same resolution and within a few per cent of the same parameter count (width 48, dim_mults
+  1/2/4, 6 transformer blocks; 4×4 patches at 128², 8×8 at 256²). Goal: ours at least as fast.
 - `uvit64`, `uvit128`: our U-ViT against denoising-diffusion-pytorch's `UViT` (lucidrains, `simple_diffusion.py`) at
   equal configuration: 2×2 patch conv in / transposed conv out, the same conv widths per level, the peer's block
   layout (2 residual blocks per encoder level and 2 per decoder level, skips from the residual blocks only:
@@ -87,7 +90,18 @@ def unet_pair(size: int = 128, layout: str = "lean") -> tuple[dict, dict]:
         num_classes=None))                                      # levels size/4 … size/32
     return ours, peer
 
-PAIRS = {"uvit64": (64, lambda: uvit_pair(64, 768), "U-ViT 64² vs denoising-diffusion-pytorch UViT, the peer's block layout"),
+def demo_pair(size: int) -> tuple[dict, dict]:
+    """The network the demoN run presets train (`tiny_unetN`: 4×4 patches, a full-rank top level, most blocks at 16² and
+    below) against the peer's UViT at the same resolution and about the same parameter count (width 48, dim_mults
+    1/2/4, a 6-block transformer of width 192; 4×4 patches at 128², 8×8 at 256²)."""
+    ours = dict(kind="ours", preset=f"tiny_unet{size}", overrides={})
+    peer = dict(kind="ddp_uvit", kwargs=dict(dim=48, init_dim=48, dim_mults=[1, 2, 4], patch_size={128: 4, 256: 8}[size],
+                                             vit_depth=6, attn_heads=4, attn_dim_head=48, ff_mult=4, vit_dropout=0.0))
+    return ours, peer
+
+PAIRS = {"demo128": (128, lambda: demo_pair(128), "the demo128 network (tiny_unet128) vs denoising-diffusion-pytorch UViT, similar size"),
+         "demo256": (256, lambda: demo_pair(256), "the demo256 network (tiny_unet256) vs denoising-diffusion-pytorch UViT, similar size"),
+         "uvit64": (64, lambda: uvit_pair(64, 768), "U-ViT 64² vs denoising-diffusion-pytorch UViT, the peer's block layout"),
          "uvit128": (128, lambda: uvit_pair(128, 640), "U-ViT 128² vs denoising-diffusion-pytorch UViT, the peer's block layout"),
          "uvit64_adm": (64, lambda: uvit_pair(64, 640, "adm"), "U-ViT 64² vs denoising-diffusion-pytorch UViT, our ADM layout"),
          "uvit128_adm": (128, lambda: uvit_pair(128, 320, "adm"), "U-ViT 128² vs denoising-diffusion-pytorch UViT, our ADM layout"),
@@ -228,7 +242,8 @@ def bench_pair(name: str, batch: int, reps: int, steps: int, warmup: int, thread
 
 _UVIT_GOAL = ("speedup ≥ 1.25", lambda r: r["speedup"] >= 1.25)
 _UNET_GOAL = ("speedup ≥ 5 and memory ≤ 1/3", lambda r: r["speedup"] >= 5 and r["memory_ratio"] <= 1 / 3)
-GOALS = {"uvit64": _UVIT_GOAL, "uvit128": _UVIT_GOAL, "uvit64_adm": _UVIT_GOAL, "uvit128_adm": _UVIT_GOAL,
+GOALS = {"demo128": ("speedup ≥ 1", lambda r: r["speedup"] >= 1), "demo256": ("speedup ≥ 1", lambda r: r["speedup"] >= 1),
+         "uvit64": _UVIT_GOAL, "uvit128": _UVIT_GOAL, "uvit64_adm": _UVIT_GOAL, "uvit128_adm": _UVIT_GOAL,
          "unet128": _UNET_GOAL, "unet128_same": _UNET_GOAL}
 
 def table(rows: list[dict]) -> str:

@@ -6,7 +6,9 @@
 from __future__ import annotations
 import hashlib
 import json
+import math
 import os
+import shutil
 import statistics
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -15,65 +17,81 @@ from multiprocessing import get_context
 from pathlib import Path
 
 import torch
+import torch.nn.functional as F
 
 from .config import TrainConfig, make_config
 from .data import image_grid, save_png
+from .forward import diffuse, to_x_eps
 from .launch import launch
 from .metrics import evaluate
-from .run import Run
-from .shapes import ShapesDataset
+from .run import Run, image_generators
+from .shapes import ShapesDataset, check_validity
 
 # %% auto #0
-__all__ = ['BUDGET', 'EXPERIMENTS', 'arm_config', 'run_key', 'run_arm', 'run_experiment', 'summarize', 'results_table']
+__all__ = ['BUDGET', 'PROFILES', 'EXPERIMENTS', 'SUITES', 'LOGSNR_GRID', 'MEASURES', 'arm_config', 'run_key', 'loss_by_logsnr',
+           'run_arm', 'run_experiment', 'suite_runs', 'summarize', 'verdict', 'results_table']
 
 # %% ../nbs/61_ablations.ipynb #790494f7
-BUDGET = dict(model="tiny_unet", data="shapes", data_size=50_000, batch_size=16, lr=1e-3, warmup_steps=100,
-              lr_schedule="cosine", class_conditional=True, label_dropout=0.1, guidance_scale=2.0,
-              ema_decays=(0.999,), prediction="v", sampler="ddim", sample_steps=50, threads=1, log_every=100,
-              ckpt_every=500, sample_every=0, sample_n=16, eval_n=0, progress=False)
+BUDGET = dict(model="tiny_unet128", image_size=128, data="shapes", data_size=50_000, batch_size=32, steps=1000,
+              lr=2e-3, warmup_steps=100, lr_schedule="cosine", class_conditional=True, label_dropout=0.1,
+              guidance_scale=2.0, ema_decays=(0.999,), prediction="v", schedule="shifted_cosine",
+              schedule_kw=dict(base_size=64), sampler="ddim", sample_steps=50, threads=1, log_every=100,
+              ckpt_every=250, sample_every=0, sample_n=16, eval_n=0, progress=False)
 
-_NET = dict(input_factor=4, base_channels=64, channel_mult=(1, 1, 1))          # 2-level DWT, width 64 throughout
-_AT64 = dict(image_size=64, steps=2000)
-_AT128 = dict(image_size=128, steps=1000)
-_SHIFTED = dict(schedule="shifted_cosine", schedule_kw=dict(base_size=32))
-_LOW_DROPOUT = dict(dropout=(0.0, 0.1, 0.1))
+PROFILES = {"cpu": {}, "gpu": dict(device="cuda", precision="bf16", compile=True, threads=0, batch_size=256, steps=1000,
+                                   lr=3e-3, num_workers=4)}
+
+_AT256 = dict(model="tiny_unet256", image_size=256)
+_SHIFTED = dict(schedule="shifted_cosine", schedule_kw=dict(base_size=64))
+_SCHEDULE_ARMS = lambda d: {"shifted64": _SHIFTED, "cosine": dict(schedule="cosine", schedule_kw={}),
+                            "interpolated32": dict(schedule="interpolated_cosine",
+                                                   schedule_kw=dict(noisy_end_base=32, clean_end_base=d))}
+_MULTISCALE_ARMS = {"multiscale": dict(multiscale=True, multiscale_base=32), "plain": {}}
 
 EXPERIMENTS: dict[str, dict] = {
-    "shift64": dict(question="shifted (reference 32²) vs. unshifted cosine log-SNR schedule at 64²", eval_n=128,
-                    common=dict(_AT64, model_kw=dict(_NET, **_LOW_DROPOUT)),
-                    arms={"shifted_cosine": _SHIFTED, "cosine": dict(schedule="cosine")}),
-    "shift128": dict(question="shifted (reference 32²) vs. unshifted cosine log-SNR schedule at 128²", eval_n=64,
-                     common=dict(_AT128, model_kw=dict(_NET, **_LOW_DROPOUT)),
-                     arms={"shifted_cosine": _SHIFTED, "cosine": dict(schedule="cosine")}),
-    "multiscale128": dict(question="multiscale loss (32², 64², 128²) vs. plain loss at 128², shifted schedule", eval_n=64,
-                          common=dict(_AT128, model_kw=dict(_NET, **_LOW_DROPOUT), **_SHIFTED),
-                          arms={"multiscale": dict(multiscale=True, multiscale_base=32), "plain": {}}),
-    "dropout64": dict(question="dropout 0.1 at the low-resolution levels only (8², 4²) vs. everywhere (16², 8², 4²) at 64²",
-                      eval_n=128, common=dict(_AT64, **_SHIFTED),
-                      arms={"low_res_only": dict(model_kw=dict(_NET, **_LOW_DROPOUT)),
-                            "everywhere": dict(model_kw=dict(_NET, dropout=(0.1, 0.1, 0.1)))}),
+    "schedule128": dict(question="shifted (reference 64) vs. unshifted vs. interpolated (32 → 128) cosine schedule at 128²",
+                        metric="validity", tolerance=0.05, eval_n=128, common={}, arms=_SCHEDULE_ARMS(128),
+                        claims={"cosine": ("first", "shifting beats the unshifted cosine schedule at 128² [SD Table 2]"),
+                                "interpolated32": (None, "no claim at 128² (the paper interpolates at 512²)")}),
+    "multiscale128": dict(question="multiscale loss (32², 64², 128²) vs. plain loss at 128², shifted schedule",
+                          metric="validity", tolerance=0.05, eval_n=128, common={}, arms=_MULTISCALE_ARMS,
+                          claims={"plain": ("not_first", "the multiscale loss does not help below 512² [SD Table 6]")}),
+    "dropout128": dict(question="dropout 0.1 at 8², 4² only vs. at every level, 2 000 training images at 128²",
+                       metric="heldout_loss", tolerance=0.05, eval_n=128, common=dict(data_size=2000),
+                       claims={"everywhere": ("first", "dropout only at low resolution beats dropout everywhere [SD Table 3]")},
+                       arms={"low_res_only": {}, "everywhere": dict(model_kw=dict(dropout=0.1))}),
+    "schedule256": dict(question="shifted (reference 64) vs. unshifted vs. interpolated (32 → 256) cosine schedule at 256²",
+                        metric="validity", tolerance=0.05, eval_n=128, common=_AT256, arms=_SCHEDULE_ARMS(256),
+                        claims={"cosine": ("first", "shifting beats the unshifted cosine schedule at 256² [SD Table 2]"),
+                                "interpolated32": (None, "no claim at 256² (the paper interpolates at 512²)")}),
+    "multiscale256": dict(question="multiscale loss (32² … 256²) vs. plain loss at 256², shifted schedule",
+                          metric="validity", tolerance=0.05, eval_n=128, common=_AT256, arms=_MULTISCALE_ARMS,
+                          claims={"plain": ("not_first", "the multiscale loss does not help below 512² [SD Table 6]")}),
     # a seconds-long experiment that exercises the machinery (tests, documentation)
-    "smoke": dict(question="machinery check: shifted vs. unshifted at 16², a few steps", eval_n=8,
-                  common=dict(image_size=16, steps=4, batch_size=8, data_size=64, warmup_steps=1, ckpt_every=2,
-                              sample_steps=4, log_every=2),
-                  arms={"shifted_cosine": dict(schedule="shifted_cosine", schedule_kw=dict(base_size=8)),
-                        "cosine": dict(schedule="cosine")}),
+    "smoke": dict(question="machinery check: shifted vs. unshifted at 32², a few steps",
+                  metric="validity", tolerance=0.05, eval_n=8, claims={"cosine": (None, "none (a machinery check)")},
+                  common=dict(model="tiny_unet", image_size=32, steps=4, batch_size=8, data_size=64, warmup_steps=1,
+                              ckpt_every=2, sample_steps=4, log_every=2),
+                  arms={"shifted64": _SHIFTED, "cosine": dict(schedule="cosine", schedule_kw={})}),
 }
+SUITES = {"cpu": ("schedule128", "multiscale128", "dropout128"), "gpu": ("schedule128", "multiscale128", "dropout128",
+                                                                        "schedule256", "multiscale256")}
 
 # %% ../nbs/61_ablations.ipynb #8e740e0a
-def _check(experiment: str, arm: str | None = None) -> dict:
+def _check(experiment: str, arm: str | None = None, profile: str = "cpu") -> dict:
     if experiment not in EXPERIMENTS:
         raise ValueError(f"unknown experiment {experiment!r}; valid experiments: {', '.join(EXPERIMENTS)}")
+    if profile not in PROFILES: raise ValueError(f"unknown profile {profile!r}; valid profiles: {', '.join(PROFILES)}")
     exp = EXPERIMENTS[experiment]
     if arm is not None and arm not in exp["arms"]:
         raise ValueError(f"experiment {experiment!r} has no arm {arm!r}; its arms: {', '.join(exp['arms'])}")
     return exp
 
 def arm_config(experiment: str, arm: str, seed: int = 0, out_dir: str | os.PathLike = "runs/ablations",
-               **overrides) -> TrainConfig:
-    "The `TrainConfig` of one (experiment, arm, seed), its run folder under `out_dir` named by `run_key`."
-    exp = _check(experiment, arm)
-    values = {**BUDGET, **exp["common"], **exp["arms"][arm], **overrides, "seed": seed}
+               profile: str = "cpu", **overrides) -> TrainConfig:
+    "The `TrainConfig` of one (experiment, arm, seed) under `profile`, its run folder under `out_dir` named by `run_key`."
+    exp = _check(experiment, arm, profile)
+    values = {**BUDGET, **PROFILES[profile], **exp["common"], **exp["arms"][arm], **overrides, "seed": seed}
     cfg = make_config(None, **values)
     return make_config(None, **{**values, "out_dir": str(Path(out_dir) / run_key(cfg))})
 
@@ -82,45 +100,89 @@ def run_key(config: TrainConfig) -> str:
     d = {k: v for k, v in asdict(config).items() if k not in ("out_dir", "progress", "log_every")}
     return hashlib.sha1(json.dumps(d, sort_keys=True, default=str).encode()).hexdigest()[:12]
 
+# %% ../nbs/61_ablations.ipynb #b7a51c02
+LOGSNR_GRID = (-12.0, -9.0, -6.0, -3.0, 0.0, 3.0, 6.0, 9.0, 12.0)
+
+@torch.no_grad()
+def loss_by_logsnr(model, images: torch.Tensor, labels: torch.Tensor | None = None, prediction: str = "v",
+                   logsnrs=LOGSNR_GRID, seed: int = 0, batch: int = 32) -> list[float]:
+    "Mean per-pixel ‖x̂ − x‖² of `model` on `images` (N,C,H,W) at each log-SNR of `logsnrs`, with noise fixed by `seed`."
+    if images.ndim != 4: raise ValueError(f"images must be (N, C, H, W), got {tuple(images.shape)}")
+    p = next(model.parameters(), None)
+    dev = p.device if p is not None else images.device
+    out = []
+    for j, lam in enumerate(logsnrs):
+        eps = torch.randn(images.shape, generator=torch.Generator().manual_seed(1000 * seed + j), dtype=images.dtype)
+        total = 0.0
+        for i in range(0, len(images), batch):
+            x, e = images[i:i + batch].to(dev), eps[i:i + batch].to(dev)
+            ls = torch.full((len(x),), float(lam), device=dev, dtype=x.dtype)
+            z, _ = diffuse(x, ls, e)
+            cond = {} if labels is None else {"class_labels": labels[i:i + batch].to(dev)}
+            x_hat, _ = to_x_eps(model(z, ls, **cond).float(), z, ls, prediction)
+            total += (x_hat - x).pow(2).mean(dim=(1, 2, 3)).sum().item()
+        out.append(total / len(images))
+    return out
+
 # %% ../nbs/61_ablations.ipynb #04a8e871
 def _write_json(path: Path, obj):
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(json.dumps(obj, indent=1))
     os.replace(tmp, path)
 
-def run_arm(config: TrainConfig, eval_n: int = 128, experiment: str | None = None, arm: str | None = None) -> dict:
-    "Train (or resume) `config`, score `eval_n` EMA samples against held-out images; cached in `out_dir/result.json`."
+def _cached(paths, eval_n: int) -> dict | None:
+    for p in paths:
+        if p is not None and p.exists() and (r := json.loads(p.read_text())).get("eval_n") == eval_n: return r
+    return None
+
+def run_arm(config: TrainConfig, eval_n: int = 128, experiment: str | None = None, arm: str | None = None,
+            cache: str | os.PathLike | None = None) -> dict:
+    "Train (or resume) `config`, score `eval_n` EMA samples and the per-log-SNR error; cached in `out_dir/result.json`."
     out = Path(config.out_dir); done = out / "result.json"
-    if done.exists():
-        r = json.loads(done.read_text())
-        if r.get("eval_n") == eval_n: return {**r, "experiment": experiment, "arm": arm, "cached": True}
+    cached = None if cache is None else Path(cache) / f"{out.name}.json"
+    if r := _cached((cached, done), eval_n): return {**r, "experiment": experiment, "arm": arm, "cached": True}
     t0 = time.time()
     if config.threads: torch.set_num_threads(config.threads)
     summary = launch(config)
-    fake = Run(summary["checkpoint"]).generate(eval_n, seed=10**6 + config.seed).clamp(-1, 1)
-    held_out = ShapesDataset(eval_n, config.image_size, seed=10**6 + config.seed)
-    real = torch.stack([held_out[i][0] for i in range(eval_n)])
+    run = Run(summary["checkpoint"])
+    fake = run.generate(eval_n, seed=10**6 + config.seed).clamp(-1, 1)
+    S = config.image_size
+    held_out, train_set = ShapesDataset(eval_n, S, seed=10**6 + config.seed), ShapesDataset(config.data_size, S, seed=config.data_seed)
+    real, real_y = map(torch.stack, zip(*[(x, torch.tensor(y)) for x, y in (held_out[i] for i in range(eval_n))]))
+    n_tr = min(eval_n, len(train_set))
+    seen, seen_y = map(torch.stack, zip(*[(x, torch.tensor(y)) for x, y in (train_set[i] for i in range(n_tr))]))
     scores = evaluate(fake, real, metrics=("swd", "validity"), seed=config.seed)
+    pooled = check_validity(F.avg_pool2d(fake, S // 32)) if S > 32 else scores["validity"]["fraction"]
+    y_cond = real_y if config.class_conditional else None
+    held = loss_by_logsnr(run.model, real, y_cond, config.prediction, seed=config.seed)
+    train = loss_by_logsnr(run.model, seen, seen_y if config.class_conditional else None, config.prediction, seed=config.seed)
     save_png(image_grid(fake[:64], ncol=8), out / "eval_samples.png")
-    r = dict(run=out.name, seed=config.seed, validity=scores["validity"]["fraction"], swd=scores["swd"]["mean"],
-             swd_levels=scores["swd"]["levels"], eval_n=eval_n, final_loss=summary["final_loss"], steps=summary["steps"],
-             images_seen=summary["images_seen"], train_time_s=summary["train_time_s"],
-             wall_s=round(time.time() - t0, 1))
+    r = dict(run=out.name, seed=config.seed, validity=scores["validity"]["fraction"], validity32=pooled,
+             reasons=scores["validity"]["reasons"], swd=scores["swd"]["mean"], swd_levels=scores["swd"]["levels"],
+             logsnr_grid=list(LOGSNR_GRID), heldout_loss_by_logsnr=held, train_loss_by_logsnr=train,
+             heldout_loss=statistics.mean(held), train_loss=statistics.mean(train), eval_n=eval_n,
+             final_loss=summary["final_loss"], steps=summary["steps"], images_seen=summary["images_seen"],
+             train_time_s=summary["train_time_s"], wall_s=round(time.time() - t0, 1))
     _write_json(done, r)
+    if cached is not None:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        save_png(image_grid(fake[:16], ncol=4), cached.with_suffix(".png"))
+        _write_json(cached, r)
     return {**r, "experiment": experiment, "arm": arm, "cached": False}
 
 # %% ../nbs/61_ablations.ipynb #9f1f17f8
 def _run_job(args):
-    experiment, arm, seed, out_dir, eval_n, overrides = args
-    return run_arm(arm_config(experiment, arm, seed, out_dir, **overrides), eval_n, experiment, arm)
+    experiment, arm, seed, out_dir, eval_n, profile, cache, overrides = args
+    return run_arm(arm_config(experiment, arm, seed, out_dir, profile, **overrides), eval_n, experiment, arm, cache)
 
 def run_experiment(experiment: str, seeds=(0, 1, 2), out_dir: str | os.PathLike = "runs/ablations",
-                   eval_n: int | None = None, jobs: int = 1, log=print, **overrides) -> list[dict]:
+                   eval_n: int | None = None, jobs: int = 1, log=print, profile: str = "cpu",
+                   cache: str | os.PathLike | None = None, **overrides) -> list[dict]:
     "Run (or read) every arm × seed of `experiment` (`eval_n` None: the experiment's); one result per run, (seed, arm) order."
-    exp = _check(experiment)
+    exp = _check(experiment, profile=profile)
     eval_n = eval_n or exp["eval_n"]
     if not seeds: raise ValueError("seeds must name at least one seed")
-    tasks = [(experiment, arm, int(s), str(out_dir), eval_n, overrides) for s in seeds for arm in exp["arms"]]
+    tasks = [(experiment, arm, int(s), str(out_dir), eval_n, profile, cache, overrides) for s in seeds for arm in exp["arms"]]
     results = []
     if jobs <= 1:
         for t in tasks:
@@ -131,44 +193,73 @@ def run_experiment(experiment: str, seeds=(0, 1, 2), out_dir: str | os.PathLike 
             results.append(r); log(_line(r))
     return results
 
+def suite_runs(experiments, seeds=(0, 1, 2), profile: str = "cpu", **overrides) -> dict[str, TrainConfig]:
+    "The distinct runs (by `run_key`) of `experiments` × arms × `seeds`."
+    return {run_key(c): c for e in experiments for a in _check(e, profile=profile)["arms"] for s in seeds
+            for c in [arm_config(e, a, s, profile=profile, **overrides)]}
+
 def _line(r: dict) -> str:
-    return (f"{r['experiment']}/{r['arm']} seed {r['seed']}: validity {r['validity']:.3f}, SWD×1e3 {1e3 * r['swd']:.1f}, "
-            f"loss {r['final_loss']:.4f}, {r['train_time_s']:.0f} s{' (cached)' if r['cached'] else ''}")
+    return (f"{r['experiment']}/{r['arm']} seed {r['seed']}: validity {r['validity']:.3f} (at 32²: {r['validity32']:.3f}), "
+            f"SWD×1e3 {1e3 * r['swd']:.1f}, held-out x-error {r['heldout_loss']:.4f}, {r['train_time_s']:.0f} s"
+            f"{' (cached)' if r['cached'] else ''}")
 
 # %% ../nbs/61_ablations.ipynb #78531a25
+MEASURES = {"validity": +1, "validity32": +1, "swd": -1, "heldout_loss": -1, "train_loss": -1}   # +1: higher is better
+
 def _sd(xs): return statistics.stdev(xs) if len(xs) > 1 else float("nan")
 
 def summarize(results: list[dict], experiment: str) -> dict:
-    "Per arm: n, mean ± sd of validity and SWD; paired (first arm − each other arm) differences by seed."
+    "Per arm: n, seeds, values, mean and sd of each of `MEASURES`; paired (first arm − other arm) differences by seed with SE."
     exp = _check(experiment)
     arms = list(exp["arms"])
     by = {(r["arm"], r["seed"]): r for r in results}
-    out = dict(experiment=experiment, question=exp["question"], arms={}, paired={})
+    out = dict(experiment=experiment, question=exp["question"], metric=exp["metric"], arms={}, paired={})
     for a in arms:
         rs = sorted((r for r in results if r["arm"] == a), key=lambda r: r["seed"])
         if not rs: raise ValueError(f"no results for arm {a!r} of {experiment!r}")
-        v, s = [r["validity"] for r in rs], [r["swd"] for r in rs]
-        out["arms"][a] = dict(n=len(rs), seeds=[r["seed"] for r in rs], validity=v, swd=s,
-                              validity_mean=statistics.mean(v), validity_sd=_sd(v),
-                              swd_mean=statistics.mean(s), swd_sd=_sd(s))
+        out["arms"][a] = dict(n=len(rs), seeds=[r["seed"] for r in rs], runs=[r["run"] for r in rs],
+                              **{m: dict(values=(v := [r[m] for r in rs]), mean=statistics.mean(v), sd=_sd(v))
+                                 for m in MEASURES})
     for a in arms[1:]:
         seeds = sorted(s for (b, s) in by if b == arms[0] and (a, s) in by)
-        dv = [by[(arms[0], s)]["validity"] - by[(a, s)]["validity"] for s in seeds]
-        ds = [by[(arms[0], s)]["swd"] - by[(a, s)]["swd"] for s in seeds]
-        out["paired"][a] = dict(seeds=seeds, d_validity=dv, d_swd=ds, d_validity_mean=statistics.mean(dv),
-                                d_validity_sd=_sd(dv), d_swd_mean=statistics.mean(ds), d_swd_sd=_sd(ds))
+        p = dict(seeds=seeds)
+        for m in MEASURES:
+            d = [by[(arms[0], s)][m] - by[(a, s)][m] for s in seeds]
+            p[m] = dict(values=d, mean=statistics.mean(d), sd=_sd(d), se=_sd(d) / math.sqrt(len(d)) if d else float("nan"))
+        tol = exp["tolerance"] * (abs(out["arms"][arms[0]][exp["metric"]]["mean"]) if exp["metric"].endswith("loss") else 1)
+        expect, claim = exp["claims"].get(a, (None, "no claim"))
+        floor = exp["metric"].startswith("validity") and max(out["arms"][b][exp["metric"]]["mean"] for b in (arms[0], a)) < 0.02
+        p["verdict"] = verdict(p[exp["metric"]]["values"], MEASURES[exp["metric"]], tol, expect, floor)
+        p["claim"], p["tolerance"] = claim, tol
+        out["paired"][a] = p
     return out
 
+def verdict(diffs, sign: int = +1, tol: float = 0.05, expect: str | None = "first", floor: bool = False) -> str:
+    "Paired differences (paper's arm − alternative; `sign` +1 if higher is better) against the paper's `expect`ation."
+    n = len(diffs)
+    if n < 3: return "unresolved (fewer than 3 seeds)"
+    if floor: return "unresolved (both arms at the floor)"
+    m, se = statistics.mean(diffs), statistics.stdev(diffs) / math.sqrt(n)
+    better, worse, equal = sign * m > 3 * se, sign * m < -3 * se, abs(m) + 3 * se < tol
+    found = "paper's arm better" if better else "paper's arm worse" if worse else f"equal within ±{tol:.3g}" if equal else "unresolved"
+    if expect is None or found == "unresolved": return found
+    ok = better if expect == "first" else (worse or equal)
+    return f"{'confirmed' if ok else 'contradicted'} ({found})"
+
 def results_table(summary: dict) -> str:
-    "Markdown: one row per arm (paper's choice first), then the paired differences."
-    rows = ["| arm | seeds | validity (mean ± sd) | SWD × 10³ (mean ± sd) | per seed: validity / SWD × 10³ |",
-            "|---|---|---|---|---|"]
+    "Markdown: one row per arm (paper's choice first), then the paired differences with SE and the verdict."
+    f = {"validity": lambda v: f"{v:.3f}", "validity32": lambda v: f"{v:.3f}", "swd": lambda v: f"{1e3 * v:.1f}",
+         "heldout_loss": lambda v: f"{1e3 * v:.2f}", "train_loss": lambda v: f"{1e3 * v:.2f}"}
+    rows = ["| arm | seeds | validity | validity at 32² | SWD × 10³ | held-out x-error × 10³ | train x-error × 10³ |",
+            "|---|---|---|---|---|---|---|"]
     for i, (a, s) in enumerate(summary["arms"].items()):
-        per = ", ".join(f"{v:.2f} / {1e3 * w:.0f}" for v, w in zip(s["validity"], s["swd"]))
-        rows.append(f"| {a}{' (paper)' if i == 0 else ''} | {s['n']} | {s['validity_mean']:.3f} ± {s['validity_sd']:.3f} "
-                    f"| {1e3 * s['swd_mean']:.1f} ± {1e3 * s['swd_sd']:.1f} | {per} |")
+        rows.append(f"| {a}{' (paper)' if i == 0 else ''} | {s['n']} | "
+                    + " | ".join(f"{f[m](s[m]['mean'])} ± {f[m](s[m]['sd'])}" for m in MEASURES) + " |")
     first = next(iter(summary["arms"]))
     for a, p in summary["paired"].items():
-        rows.append(f"| {first} − {a}, paired by seed | {len(p['seeds'])} | {p['d_validity_mean']:+.3f} ± {p['d_validity_sd']:.3f} "
-                    f"| {1e3 * p['d_swd_mean']:+.1f} ± {1e3 * p['d_swd_sd']:.1f} | |")
+        rows.append(f"| {first} − {a}, paired (± SE) | {len(p['seeds'])} | "
+                    + " | ".join(f"{'+' if p[m]['mean'] >= 0 else ''}{f[m](p[m]['mean'])} ± {f[m](p[m]['se'])}" for m in MEASURES) + " |")
+    rows.append("")
+    for a, p in summary["paired"].items():
+        rows.append(f"- {first} vs. {a} on {summary['metric']}: **{p['verdict']}**. Paper: {p['claim']}.")
     return "\n".join(rows)

@@ -49,6 +49,7 @@ class NetConfig:
     norm_groups: int = 32
     logsnr_scale: float = 25.0            # log-SNR multiplier before the sinusoidal features
     checkpoint: bool = False              # gradient checkpointing of every block while training
+    head_activation: bool = True          # SiLU between the output head's GroupNorm and conv (DDPM, ADM); False: linear
 
 @dataclass
 class UNetConfig(NetConfig):
@@ -226,11 +227,11 @@ def input_conv(cfg: NetConfig) -> nn.Conv2d:
     return nn.Conv2d(c.in_channels * k * k, ch, 3, padding=1)
 
 def output_head(cfg: NetConfig) -> nn.Sequential:
-    "GroupNorm, SiLU and a zero-initialised 3×3 conv back to in_channels·k² (or a transposed patch conv)."
+    "GroupNorm, SiLU (unless `head_activation=False`) and a zero-initialised 3×3 conv back to in_channels·k² (or a transposed patch conv)."
     c, k, ch = cfg, cfg.input_factor, levels(cfg)[0].ch
     out = (PatchOut(ch, c.in_channels, k) if c.input_transform == "patch_conv"
            else zero_module(nn.Conv2d(ch, c.in_channels * k * k, 3, padding=1)))
-    return nn.Sequential(norm(ch, c.norm_groups), nn.SiLU(), out)
+    return nn.Sequential(norm(ch, c.norm_groups), nn.SiLU() if c.head_activation else nn.Identity(), out)
 
 def to_input(cfg: NetConfig, z: Tensor) -> Tensor:
     "The input transform of `cfg` (wavelet or pixel_unshuffle; `patch_conv` and `none` leave `z` as it is)."

@@ -69,10 +69,22 @@ PRESETS = {
     "tiny_unet": ("unet", dict(image_size=32, base_channels=32, channel_mult=(1, 2, 2), num_blocks=(1, 1, 2),
                                attn_resolutions=(8, 4), heads=None, head_channels=32, dropout=(0.0, 0.1, 0.1),
                                emb_channels=128, norm_groups=8, input_transform="dwt", input_factor=2)),
-    # tiny_unet128 (ours, for demo128): 8x8 patch conv (128² -> 16² x 64), levels 16/8/4, attention and dropout at ≤ 8x8
-    "tiny_unet128": ("unet", dict(image_size=128, base_channels=64, channel_mult=(1, 2, 2), num_blocks=(2, 2, 2),
-                                  attn_resolutions=(8, 4), heads=None, head_channels=32, dropout=(0.0, 0.1, 0.1),
-                                  emb_channels=256, norm_groups=8, input_transform="patch_conv", input_factor=8)),
+    # tiny_unet128 (ours, for demo128): 4x4 patch conv (128² -> 32² x 48) into a 32² level twice as wide (96) that has
+    # only its decoder block, and a linear head (no SiLU before it): the network can hand the noise through at low
+    # noise levels. Levels 32/16/8/4 at 96/64/128/128, attention and dropout at ≤ 8x8, plain resampling.
+    "tiny_unet128": ("unet", dict(image_size=128, base_channels=96, channel_mult=(1, 2 / 3, 4 / 3, 4 / 3),
+                                  num_blocks=(0, 1, 2, 2), decoder_blocks=(1, 1, 3, 3), attn_resolutions=(8, 4),
+                                  heads=None, head_channels=32, dropout=(0.0, 0.0, 0.1, 0.1), emb_channels=256,
+                                  norm_groups=8, resblock_updown=False, conv_resample=False,
+                                  input_transform="patch_conv", input_factor=4, head_activation=False)),
+    # tiny_unet256 (ours, for demo256): tiny_unet128 with one level more on top: 4x4 patches (256² -> 64² x 48), a 64²
+    # level of 48 channels with only its decoder block (its skip is the patch embedding) and the linear head; levels
+    # 64/32/16/8/4 at 48/96/64/128/128
+    "tiny_unet256": ("unet", dict(image_size=256, base_channels=48, channel_mult=(1, 2, 4 / 3, 8 / 3, 8 / 3),
+                                  num_blocks=(0, 0, 1, 2, 2), decoder_blocks=(1, 1, 1, 3, 3), attn_resolutions=(8, 4),
+                                  heads=None, head_channels=32, dropout=(0.0, 0.0, 0.0, 0.1, 0.1), emb_channels=256,
+                                  norm_groups=8, resblock_updown=False, conv_resample=False,
+                                  input_transform="patch_conv", input_factor=4, head_activation=False)),
     # tiny_uvit (ours): 2x2 patch conv (32² -> 16²), one conv level at 16², transformer (4 blocks, width 128) at 8x8
     "tiny_uvit": ("uvit", dict(image_size=32, base_channels=32, channel_mult=(1,), num_blocks=(1,), attn_resolutions=(),
                                emb_channels=128, norm_groups=8, input_transform="patch_conv", input_factor=2,

@@ -17,7 +17,7 @@ from torch.utils.data import Dataset
 from scipy import ndimage
 from skimage import measure
 
-from .data import _check_image_size, save_png
+from .data import _check_image_size, from_uint8, save_png
 
 # %% auto #0
 __all__ = ['SHAPES', 'TOL', 'Shape', 'Background', 'shape_sdf', 'render', 'random_scene', 'ShapesDataset', 'save_shapes',
@@ -94,7 +94,7 @@ class ShapesDataset(Dataset):
     num_classes = len(SHAPES)
 
     def __init__(self, n: int, image_size: int, seed: int = 0, size_range=(0.25, 0.38), rotate: bool = False,
-                 texture: float = 0.0):
+                 texture: float = 0.0, cache: bool = False):
         _check_image_size(image_size)
         if not (isinstance(n, int) and n >= 1): raise ValueError(f"n must be a positive integer, got {n!r}")
         if not (isinstance(seed, int) and seed >= 0): raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
@@ -102,6 +102,7 @@ class ShapesDataset(Dataset):
             raise ValueError(f"size_range (circumradius / image side) needs 0 < low ≤ high ≤ 0.44, got {size_range}")
         self.n, self.image_size, self.seed = n, image_size, seed
         self.size_range, self.rotate, self.texture = tuple(size_range), rotate, texture
+        self._cache = {} if cache else None     # item -> (uint8 (S, S, 3), label), filled on first use
 
     def __len__(self): return self.n
     def scene(self, i: int):
@@ -111,9 +112,14 @@ class ShapesDataset(Dataset):
         return (*random_scene(rng, self.size_range, self.rotate), rng)
 
     def __getitem__(self, i):
+        if self._cache is not None and (hit := self._cache.get(i % self.n if -self.n <= i < self.n else i)):
+            return from_uint8(hit[0]), hit[1]
         shape, bg, rng = self.scene(i)
-        img = render([shape], bg, self.image_size, self.texture, rng)
-        return torch.from_numpy(img.transpose(2, 0, 1).copy()).mul_(2).sub_(1), SHAPES.index(shape.kind)
+        img, label = render([shape], bg, self.image_size, self.texture, rng), SHAPES.index(shape.kind)
+        if self._cache is None: return torch.from_numpy(img.transpose(2, 0, 1).copy()).mul_(2).sub_(1), label
+        u8 = np.rint(img * 255).astype(np.uint8)       # as a PNG would store it: 3·S² bytes
+        self._cache[i % self.n] = (u8, label)
+        return from_uint8(u8), label
 
     def __repr__(self): return f"ShapesDataset(n={self.n}, image_size={self.image_size}, seed={self.seed}, classes={self.classes})"
 

@@ -22,7 +22,7 @@ from torch.utils.data import DataLoader, Dataset
 
 from .losses import diffusion_loss
 from .checkpoint import save_checkpoint, load_checkpoint, latest_checkpoint, clean_tmp, encode_tensor, decode_tensor
-from .data import ImageFolder, image_grid, save_png
+from .data import ImageFolder, image_grid, save_images, save_png
 from .shapes import ShapesDataset, check_validity
 from .config import TrainConfig, build_model, make_schedule, make_weighting, lr_at, check_resumable
 from .run import Run, seed_key
@@ -124,7 +124,8 @@ def _autocast(config: TrainConfig, device: torch.device):
 # %% ../nbs/34_train.ipynb #27a301b2
 def make_dataset(config: TrainConfig) -> Dataset:
     "The training set: the bundled shapes or an image folder (labels from sub-folders)."
-    if config.data == "shapes": return ShapesDataset(config.data_size, config.image_size, seed=config.data_seed)
+    if config.data == "shapes": return ShapesDataset(config.data_size, config.image_size, seed=config.data_seed,
+                                                        cache=config.data_cache)
     return ImageFolder(config.data, config.image_size, flip=False)
 
 def with_data_classes(config: TrainConfig, dataset) -> TrainConfig:
@@ -288,12 +289,15 @@ def finish(p: Parts, state: LoopState, grid: Path | None, wall: float, run: Run 
                "wall_time_s": round(wall, 2), "images_per_s": round(state.images_seen / state.train_time, 1) if state.train_time else None,
                "final_loss": metrics[-1]["loss"] if metrics else None, "world_size": p.world,
                "checkpoint": str(latest_checkpoint(p.ckpt_dir)), "sample_grid": str(grid) if grid else None, "validity": None,
-               "sample_s_per_image": None}
+               "sample_s_per_image": None,
+               "validity_reasons": None, "eval_images": None}
     if p.rank == 0 and c.data == "shapes" and c.eval_n > 0:
         t0 = time.perf_counter()
         images = (run or ema_run(p)).generate(c.eval_n, seed=c.seed + 1)
         summary["sample_s_per_image"] = round((time.perf_counter() - t0) / c.eval_n, 4)
-        summary["validity"] = float(check_validity(images))
+        report = check_validity(images, return_details=True)
+        summary["validity"], summary["validity_reasons"] = float(report.fraction), report.reasons
+        summary["eval_images"] = str(save_images(images, p.out / "samples" / "eval")[0].parent)   # full size, one PNG each
     if p.rank == 0: (p.out / "summary.json").write_text(json.dumps(summary, indent=1))
     return summary
 
