@@ -10,7 +10,8 @@ almost clean image: its samples keep that noise. Variants (the names of the demo
 
 - E3: 4×4 patches into a 32² level of 48 channels (as many as a patch has values), SiLU before the output conv;
 - E3L: E3 with a linear head (`head_activation=False`);
-- V3: a 32² level of 96 channels with only its decoder block, SiLU head; V3L: V3 with the linear head (`tiny_unet128`).
+- V3: a 32² level of 96 channels with only its decoder block, SiLU head; V3L: V3 with the linear head (`tiny_unet128`);
+- V3L2: V3L with an encoder block and a second decoder block at 32² (more work per pixel for the outlines).
 """
 import argparse, json, math, time
 
@@ -28,7 +29,8 @@ _E3 = dict(_COMMON, base_channels=48, channel_mult=(1, 4 / 3, 8 / 3, 8 / 3), num
 _V3 = dict(_COMMON, base_channels=96, channel_mult=(1, 2 / 3, 4 / 3, 4 / 3), num_blocks=(0, 1, 2, 2),
            decoder_blocks=(1, 1, 3, 3), dropout=(0, 0, 0.1, 0.1))
 VARIANTS = {"E3": dict(_E3, head_activation=True), "E3L": dict(_E3, head_activation=False),
-            "V3": dict(_V3, head_activation=True), "V3L": dict(_V3, head_activation=False)}
+            "V3": dict(_V3, head_activation=True), "V3L": dict(_V3, head_activation=False),
+            "V3L2": dict(_V3, head_activation=False, num_blocks=(1, 1, 2, 2), decoder_blocks=(2, 1, 3, 3))}
 GRID = (-3.0, 0.0, 3.0, 6.0, 9.0)
 
 
