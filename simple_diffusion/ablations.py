@@ -135,6 +135,11 @@ def _cached(paths, eval_n: int) -> dict | None:
         if p is not None and p.exists() and (r := json.loads(p.read_text())).get("eval_n") == eval_n: return r
     return None
 
+def _first(dataset, n: int):
+    "The first `n` (at most all) items of a labelled dataset as `(images, labels)` tensors."
+    items = [dataset[i] for i in range(min(n, len(dataset)))]
+    return torch.stack([x for x, _ in items]), torch.tensor([y for _, y in items])
+
 def run_arm(config: TrainConfig, eval_n: int = 128, experiment: str | None = None, arm: str | None = None,
             cache: str | os.PathLike | None = None) -> dict:
     "Train (or resume) `config`, score `eval_n` EMA samples and the per-log-SNR error; cached in `out_dir/result.json`."
@@ -148,9 +153,7 @@ def run_arm(config: TrainConfig, eval_n: int = 128, experiment: str | None = Non
     fake = run.generate(eval_n, seed=10**6 + config.seed).clamp(-1, 1)
     S = config.image_size
     held_out, train_set = ShapesDataset(eval_n, S, seed=10**6 + config.seed), ShapesDataset(config.data_size, S, seed=config.data_seed)
-    real, real_y = map(torch.stack, zip(*[(x, torch.tensor(y)) for x, y in (held_out[i] for i in range(eval_n))]))
-    n_tr = min(eval_n, len(train_set))
-    seen, seen_y = map(torch.stack, zip(*[(x, torch.tensor(y)) for x, y in (train_set[i] for i in range(n_tr))]))
+    (real, real_y), (seen, seen_y) = _first(held_out, eval_n), _first(train_set, eval_n)
     scores = evaluate(fake, real, metrics=("swd", "validity"), seed=config.seed)
     pooled = check_validity(F.avg_pool2d(fake, S // 32)) if S > 32 else scores["validity"]["fraction"]
     y_cond = real_y if config.class_conditional else None

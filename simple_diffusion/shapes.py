@@ -17,7 +17,7 @@ from torch.utils.data import Dataset
 from scipy import ndimage
 from skimage import measure
 
-from .data import _check_image_size, from_uint8, save_png
+from .data import _check_image_size, from_uint8, save_png, to_uint8
 
 # %% auto #0
 __all__ = ['SHAPES', 'TOL', 'Shape', 'Background', 'shape_sdf', 'render', 'random_scene', 'ShapesDataset', 'save_shapes',
@@ -102,7 +102,7 @@ class ShapesDataset(Dataset):
             raise ValueError(f"size_range (circumradius / image side) needs 0 < low ≤ high ≤ 0.44, got {size_range}")
         self.n, self.image_size, self.seed = n, image_size, seed
         self.size_range, self.rotate, self.texture = tuple(size_range), rotate, texture
-        self._cache = {} if cache else None     # item -> (uint8 (S, S, 3), label), filled on first use
+        self._cache = {} if cache else None     # item -> uint8 (S, S, 3), filled on first use
 
     def __len__(self): return self.n
     def scene(self, i: int):
@@ -112,14 +112,13 @@ class ShapesDataset(Dataset):
         return (*random_scene(rng, self.size_range, self.rotate), rng)
 
     def __getitem__(self, i):
-        if self._cache is not None and (hit := self._cache.get(i % self.n if -self.n <= i < self.n else i)):
-            return from_uint8(hit[0]), hit[1]
-        shape, bg, rng = self.scene(i)
-        img, label = render([shape], bg, self.image_size, self.texture, rng), SHAPES.index(shape.kind)
-        if self._cache is None: return torch.from_numpy(img.transpose(2, 0, 1).copy()).mul_(2).sub_(1), label
-        u8 = np.rint(img * 255).astype(np.uint8)       # as a PNG would store it: 3·S² bytes
-        self._cache[i % self.n] = (u8, label)
-        return from_uint8(u8), label
+        shape, bg, rng = self.scene(i)                  # checks i
+        key, label = i % self.n, SHAPES.index(shape.kind)
+        if self._cache is not None and key in self._cache: return from_uint8(self._cache[key]), label
+        x = torch.from_numpy(render([shape], bg, self.image_size, self.texture, rng).transpose(2, 0, 1).copy()).mul_(2).sub_(1)
+        if self._cache is None: return x, label
+        self._cache[key] = to_uint8(x)                  # as a PNG would store it: 3·S² bytes
+        return from_uint8(self._cache[key]), label
 
     def __repr__(self): return f"ShapesDataset(n={self.n}, image_size={self.image_size}, seed={self.seed}, classes={self.classes})"
 
