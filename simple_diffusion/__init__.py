@@ -12,7 +12,8 @@ __all__ = ['Schedule', 'CosineSchedule', 'ShiftedCosineSchedule', 'InterpolatedC
            'RECOMMENDED_STEPS', 'make_denoiser', 'GaussianMixture', 'gaussian_denoiser', 'drop_labels',
            'classifier_loss', 'ImageFolder', 'make_loader', 'infinite', 'ShapesDataset', 'check_validity',
            'save_shapes', 'TrainConfig', 'RUN_PRESETS', 'make_config', 'train', 'launch', 'Run', 'evaluate',
-           'frechet_distance', 'kid', 'inception_score', 'precision_recall', 'sliced_wasserstein_laplacian']
+           'frechet_distance', 'kid', 'inception_score', 'precision_recall', 'sliced_wasserstein_laplacian',
+           'DistillConfig', 'distill', 'distillation_loss', 'quality_vs_steps']
 
 # %% ../nbs/99_api.ipynb #fb0ae52c
 from .schedules import (Schedule, CosineSchedule, ShiftedCosineSchedule, InterpolatedCosineSchedule,
@@ -35,6 +36,7 @@ from .launch import launch
 from .run import Run
 from .metrics import (evaluate, frechet_distance, kid, inception_score, precision_recall,
                                       sliced_wasserstein_laplacian)
+from .distill import DistillConfig, distill, distillation_loss, quality_vs_steps
 
 # %% ../nbs/99_api.ipynb #f03e6ebb
 _all_ = ["Schedule", "CosineSchedule", "ShiftedCosineSchedule", "InterpolatedCosineSchedule", "LinearBetaSchedule",
@@ -45,4 +47,5 @@ _all_ = ["Schedule", "CosineSchedule", "ShiftedCosineSchedule", "InterpolatedCos
          "SAMPLERS", "RECOMMENDED_STEPS", "make_denoiser", "GaussianMixture", "gaussian_denoiser", "drop_labels", "classifier_loss",
          "ImageFolder", "make_loader", "infinite", "ShapesDataset", "check_validity", "save_shapes", "TrainConfig",
          "RUN_PRESETS", "make_config", "train", "launch", "Run", "evaluate", "frechet_distance", "kid", "inception_score",
-         "precision_recall", "sliced_wasserstein_laplacian"]
+         "precision_recall", "sliced_wasserstein_laplacian", "DistillConfig", "distill", "distillation_loss",
+         "quality_vs_steps"]

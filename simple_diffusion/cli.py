@@ -6,6 +6,7 @@
 from __future__ import annotations
 import argparse
 import json
+from dataclasses import fields
 from pathlib import Path
 
 from .config import RUN_PRESETS, make_config
@@ -13,9 +14,10 @@ from .launch import launch
 from .run import Run
 from .data import image_grid, save_images, save_png
 from .metrics import evaluate, ALL_METRICS
+from .distill import DistillConfig, distill
 
 # %% auto #0
-__all__ = ['cmd_train', 'cmd_sample', 'cmd_eval', 'make_parser', 'main']
+__all__ = ['cmd_train', 'cmd_sample', 'cmd_distill', 'cmd_eval', 'make_parser', 'main']
 
 # %% ../nbs/38_cli.ipynb #3c1e9422
 def _parse_sets(items: list[str]) -> dict:
@@ -58,6 +60,16 @@ def cmd_sample(args) -> list[Path]:
     print(f"wrote {len(images)} samples and a grid to {out}", flush=True)
     return paths
 
+def cmd_distill(args) -> dict:
+    "Distil (or resume distilling) the teacher run `args.teacher` with `--set` fields of `DistillConfig`; returns the summary."
+    import yaml
+    valid = [f.name for f in fields(DistillConfig) if f.name not in ("teacher", "out_dir")]
+    values = {k: yaml.safe_load(v) for k, v in _parse_sets(args.set).items()}
+    if unknown := sorted(set(values) - set(valid)):
+        raise ValueError(f"unknown distillation key(s) {', '.join(unknown)}; valid keys: {', '.join(valid)}")
+    out = args.out_dir or f"{str(args.teacher).rstrip('/')}-distilled"
+    return distill(DistillConfig(teacher=args.teacher, out_dir=out, **values))
+
 def cmd_eval(args) -> dict:
     "Metrics of samples (a folder of images, or a run/checkpoint to sample from) against a reference folder, as JSON."
     try: run = Run(args.samples, ema=not args.raw, device=args.device)
@@ -83,6 +95,13 @@ def make_parser() -> argparse.ArgumentParser:
     s.add_argument("checkpoint", help="a run folder, its ckpt folder, or a step_XXXXXXX folder")
     _sampling_args(s)
     s.add_argument("--out", help="output folder (default: <run>/samples/<step>_<sampler><steps>)")
+    d = sub.add_parser("distill", help="distil a run into few-step students",
+                       description="Guided progressive distillation of a training run (resumes in the same --out-dir).",
+                       epilog="keys: see simple_diffusion.distill.DistillConfig (start_steps, rounds, updates, guidance_updates, "
+                              "guidance_min, guidance_max, guidance_scale, lr, batch_size, threads, ...)")
+    d.add_argument("teacher", help="a training run folder with EMA weights")
+    d.add_argument("--out-dir", help="where the students go (default: <teacher>-distilled)")
+    d.add_argument("--set", action="append", metavar="KEY=VALUE", help="a DistillConfig field (repeatable)")
     e = sub.add_parser("eval", help="metrics of samples against a data folder, as JSON",
                        description="Compare samples (a folder of images, or a run/checkpoint to sample from) with a reference folder.",
                        epilog="FID, KID, IS and precision/recall need the Inception weights file (see simple_diffusion.metrics); "
@@ -114,6 +133,7 @@ def main(argv: list[str] | None = None):
     try:
         if args.command == "train": print(json.dumps(cmd_train(args), indent=1), flush=True)
         elif args.command == "eval": print(json.dumps(cmd_eval(args), indent=1), flush=True)
+        elif args.command == "distill": print(json.dumps(cmd_distill(args), indent=1), flush=True)
         else: cmd_sample(args)
     except (ValueError, FileNotFoundError) as e: parser.error(str(e))  # usage + message, exit status 2
 

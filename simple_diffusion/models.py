@@ -50,6 +50,7 @@ class NetConfig:
     logsnr_scale: float = 25.0            # log-SNR multiplier before the sinusoidal features
     checkpoint: bool = False              # gradient checkpointing of every block while training
     head_activation: bool = True          # SiLU between the output head's GroupNorm and conv (DDPM, ADM); False: linear
+    guidance_embedding: bool = False      # condition on a guidance scale `guidance` (B,), embedded like log-SNR [Meng et al.]
 
 @dataclass
 class UNetConfig(NetConfig):
@@ -132,9 +133,19 @@ class DiffusionNet(nn.Module):
         self.cond_dim = getattr(cfg, "cond_dim", None)
         self.class_emb = nn.Embedding(self.num_classes + 1, self.emb_ch) if self.num_classes else None
         self.cond_proj = nn.Linear(self.cond_dim, self.emb_ch) if self.cond_dim else None
+        self.guidance_emb = None                                 # zero at init: the network starts as it was without it
+        if cfg.guidance_embedding and not isinstance(cfg, ClassifierConfig):
+            self.guidance_emb = LogSNREmbedding(cfg.base_channels, self.emb_ch, cfg.logsnr_scale)
+            zero_module(self.guidance_emb.mlp[-1])
 
-    def embedding(self, logsnr: Tensor, class_labels: Tensor | None = None, cond: Tensor | None = None) -> Tensor:
-        "The conditioning vector (B, emb_channels) from log-SNR, class labels (None: null label) and `cond`."
+    @property
+    def guidance_conditioned(self) -> bool:
+        "Whether the network takes the guidance scale as an input (a guidance-distilled student): one call per guided step."
+        return self.guidance_emb is not None
+
+    def embedding(self, logsnr: Tensor, class_labels: Tensor | None = None, cond: Tensor | None = None,
+                  guidance: Tensor | None = None) -> Tensor:
+        "The conditioning vector (B, emb_channels) from log-SNR, class labels (None: null label), `cond` and `guidance` (None: 1)."
         B = logsnr.shape[0]
         emb = self.embed(logsnr)
         if self.class_emb is not None:
@@ -151,6 +162,14 @@ class DiffusionNet(nn.Module):
             emb = emb + self.cond_proj(cond.to(emb.dtype))
         elif cond is not None:
             raise ValueError("this model has no conditioning vector (cond_dim=None) but cond was given")
+        if self.guidance_emb is not None:
+            g = torch.ones(B, device=logsnr.device) if guidance is None else torch.as_tensor(guidance, device=logsnr.device)
+            if g.ndim == 0: g = g.expand(B)
+            if g.shape != (B,): raise ValueError(f"expected guidance of shape ({B},), got {tuple(g.shape)}")
+            emb = emb + self.guidance_emb(g)
+        elif guidance is not None:
+            raise ValueError("this model is not guidance-conditioned (guidance_embedding=False) but guidance was given; "
+                             "guide it with sample(..., guidance_scale=...) instead")
         return emb
 
     @property
@@ -192,10 +211,11 @@ class DiffusionNet(nn.Module):
         for u in self.dec.values(): h = self._run(u, torch.cat([h, skips.pop()], 1) if u.skip else h, emb)
         return from_output(self.cfg, self.out(h))
 
-    def forward(self, z: Tensor, logsnr: Tensor, class_labels: Tensor | None = None, cond: Tensor | None = None) -> Tensor:
-        "Network output shaped like `z`, conditioned on log-SNR (B,), class labels (B,) and `cond` (B, cond_dim)."
+    def forward(self, z: Tensor, logsnr: Tensor, class_labels: Tensor | None = None, cond: Tensor | None = None,
+                guidance: Tensor | None = None) -> Tensor:
+        "Network output shaped like `z`, conditioned on log-SNR (B,), class labels (B,), `cond` (B, cond_dim) and `guidance` (B,)."
         logsnr = self.check_input(z, logsnr)
-        emb = self.embedding(logsnr, class_labels, cond)
+        emb = self.embedding(logsnr, class_labels, cond, guidance)
         h, skips = self.encode(z, emb)
         return self.decode(self._run(self.mid, h, emb), skips, emb)
 

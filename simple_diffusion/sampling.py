@@ -134,11 +134,15 @@ def make_denoiser(model: Callable, prediction: str = "v", *, class_labels: Tenso
     if guidance_interval is not None and not guidance_interval[0] <= guidance_interval[1]:
         raise ValueError(f"guidance_interval must be (lo, hi) in log-SNR with lo ≤ hi, got {guidance_interval}")
     if class_labels is not None: cond = {**cond, "class_labels": class_labels}
-    null = null_label_of(model, null_label) if guided else None
+    as_input = guided and getattr(model, "guidance_conditioned", False)   # a guidance-distilled student: one call
+    null = null_label_of(model, null_label) if guided and not as_input else None
 
     def denoise(z: Tensor, logsnr: float):
         lam = torch.full((z.shape[0],), float(logsnr), dtype=z.dtype, device=z.device)
-        if guided and _in_interval(logsnr, guidance_interval):
+        if as_input:
+            w = guidance_scale if _in_interval(logsnr, guidance_interval) else 1.0
+            pred = model(z, lam, **cond, guidance=torch.full_like(lam, w))
+        elif guided and _in_interval(logsnr, guidance_interval):
             y = cond["class_labels"]
             both = {**cond, "class_labels": torch.cat([y, torch.full_like(y, null)])}
             pred_c, pred_u = model(torch.cat([z, z]), torch.cat([lam, lam]), **both).chunk(2)
