@@ -13,7 +13,8 @@ __all__ = ['Schedule', 'CosineSchedule', 'ShiftedCosineSchedule', 'InterpolatedC
            'classifier_loss', 'ImageFolder', 'make_loader', 'infinite', 'ShapesDataset', 'check_validity',
            'save_shapes', 'TrainConfig', 'RUN_PRESETS', 'make_config', 'train', 'launch', 'Run', 'evaluate',
            'frechet_distance', 'kid', 'inception_score', 'precision_recall', 'sliced_wasserstein_laplacian',
-           'DistillConfig', 'distill', 'distillation_loss', 'quality_vs_steps']
+           'DistillConfig', 'distill', 'distillation_loss', 'quality_vs_steps', 'T5TextEncoder', 'ByteEncoder',
+           'EmbeddingCache']
 
 # %% ../nbs/99_api.ipynb #fb0ae52c
 from .schedules import (Schedule, CosineSchedule, ShiftedCosineSchedule, InterpolatedCosineSchedule,
@@ -37,6 +38,7 @@ from .run import Run
 from .metrics import (evaluate, frechet_distance, kid, inception_score, precision_recall,
                                       sliced_wasserstein_laplacian)
 from .distill import DistillConfig, distill, distillation_loss, quality_vs_steps
+from .text import T5TextEncoder, ByteEncoder, EmbeddingCache
 
 # %% ../nbs/99_api.ipynb #f03e6ebb
 _all_ = ["Schedule", "CosineSchedule", "ShiftedCosineSchedule", "InterpolatedCosineSchedule", "LinearBetaSchedule",
@@ -48,4 +50,4 @@ _all_ = ["Schedule", "CosineSchedule", "ShiftedCosineSchedule", "InterpolatedCos
          "ImageFolder", "make_loader", "infinite", "ShapesDataset", "check_validity", "save_shapes", "TrainConfig",
          "RUN_PRESETS", "make_config", "train", "launch", "Run", "evaluate", "frechet_distance", "kid", "inception_score",
          "precision_recall", "sliced_wasserstein_laplacian", "DistillConfig", "distill", "distillation_loss",
-         "quality_vs_steps"]
+         "quality_vs_steps", "T5TextEncoder", "ByteEncoder", "EmbeddingCache"]
