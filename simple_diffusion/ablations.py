@@ -57,7 +57,7 @@ EXPERIMENTS: dict[str, dict] = {
                           metric="validity32", tolerance=0.05, eval_n=128, common={}, arms=_MULTISCALE_ARMS,
                           claims={"plain": ("not_first", "the multiscale loss does not help below 512² [SD Table 6]")}),
     "dropout128": dict(question="dropout 0.1 at 8², 4² only vs. at every level, 2 000 training images at 128²",
-                       metric="heldout_loss", tolerance=0.05, eval_n=128, common=dict(data_size=2000),
+                       metric="heldout_loss", tolerance=0.05, eval_n=128, common=dict(data_size=2000, steps=1000),
                        claims={"everywhere": ("first", "dropout only at low resolution beats dropout everywhere [SD Table 3]")},
                        arms={"low_res_only": {}, "everywhere": dict(model_kw=dict(dropout=0.1))}),
     "schedule256": dict(question="shifted (reference 64) vs. unshifted vs. interpolated (32 → 256) cosine schedule at 256²",
