@@ -7,7 +7,7 @@ from __future__ import annotations
 import copy
 import json
 import time
-from dataclasses import dataclass, asdict, replace, fields
+from dataclasses import dataclass, asdict, replace
 from pathlib import Path
 from typing import Callable
 
@@ -23,7 +23,6 @@ from .config import TrainConfig, build_model, make_schedule
 from .run import Run, seed_key
 from .train import make_dataset, batch_indices
 from .report import append_metrics, truncate_metrics
-from .data import image_grid, save_png
 from .shapes import check_validity
 
 # %% auto #0
@@ -172,6 +171,10 @@ def load_teacher(path) -> Run:
                          "teacher's EMA: use a checkpoint written by training")
     return Run(ck, ema=True, device="cpu")
 
+def _scale(tc: TrainConfig, dc: DistillConfig) -> float:
+    "The students' guidance scale: `dc.guidance_scale`, else the teacher's."
+    return float(tc.guidance_scale if dc.guidance_scale is None else dc.guidance_scale)
+
 def _resolve_guided(dc: DistillConfig, tc: TrainConfig) -> bool:
     can = tc.class_conditional and tc.label_dropout > 0
     if dc.guided and not can:
@@ -179,7 +182,7 @@ def _resolve_guided(dc: DistillConfig, tc: TrainConfig) -> bool:
         raise ValueError(f"guided distillation over guidance scales [{dc.guidance_min}, {dc.guidance_max}] needs a teacher "
                          f"with an unconditional mode, but the teacher {why}; use guided=False")
     guided = can if dc.guided is None else dc.guided
-    g = tc.guidance_scale if dc.guidance_scale is None else dc.guidance_scale
+    g = _scale(tc, dc)
     if not guided and g != 1.0 and not can:
         raise ValueError(f"distilling guidance scale {g} needs a class-conditional teacher trained with label dropout; "
                          "set guidance_scale=1.0")
@@ -191,7 +194,7 @@ def plan(dc: DistillConfig, guided: bool) -> list[tuple[str, int]]:
 
 def student_config(tc: TrainConfig, dc: DistillConfig, steps: int, guided: bool, out_dir) -> TrainConfig:
     "The training config a student is saved with: the teacher's, dropout 0, (guided) a guidance input, sampling at `steps` DDIM steps."
-    g = tc.guidance_scale if dc.guidance_scale is None else dc.guidance_scale
+    g = _scale(tc, dc)
     kw = {**tc.model_kw, "dropout": 0.0, **({"guidance_embedding": True} if guided else {})}
     return replace(tc, model_kw=kw, out_dir=str(out_dir), sampler="ddim", sample_steps=steps, sample_kw={},
                    guidance_scale=g if guided else 1.0)       # unguided: the guidance is distilled into the weights
@@ -242,7 +245,7 @@ def distill(dc: DistillConfig, stop_after: int | None = None, progress: bool = T
     out, ckpt_dir = Path(dc.out_dir), Path(dc.out_dir) / "ckpt"
     out.mkdir(parents=True, exist_ok=True); clean_tmp(ckpt_dir)
     dataset, schedule = make_dataset(tc), make_schedule(tc)
-    g_fixed = float(tc.guidance_scale if dc.guidance_scale is None else dc.guidance_scale)
+    g_fixed = _scale(tc, dc)
 
     with torch.random.fork_rng(devices=[]):                    # the new guidance input's init: seeded, no side effect
         torch.manual_seed(seed_key(dc.seed, "student"))

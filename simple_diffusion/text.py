@@ -5,7 +5,6 @@
 # %% ../nbs/13_text.ipynb #7e470003
 from __future__ import annotations
 import hashlib
-import json
 import os
 from pathlib import Path
 
