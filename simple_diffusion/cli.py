@@ -46,17 +46,31 @@ def _sampling_options(args) -> dict:
     opts = {k: v for k, v in dict(sampler=args.sampler, steps=args.steps, guidance_scale=args.guidance_scale).items() if v is not None}
     return {**opts, **{k: yaml.safe_load(v) for k, v in _parse_sets(args.option).items()}}
 
+def _prompts(args) -> list[str] | None:
+    "The prompts of `--prompt` (repeatable) and `--prompts FILE` (one per line; blank lines are empty prompts), or None."
+    prompts = list(getattr(args, "prompt", None) or [])
+    if getattr(args, "prompts", None):
+        f = Path(args.prompts)
+        if not f.is_file(): raise FileNotFoundError(f"--prompts {args.prompts}: no such file (one prompt per line)")
+        prompts += f.read_text(encoding="utf-8").splitlines()
+    return prompts or None
+
 def _generate(run: Run, args):
-    "Samples `(n, 3, S, S)` of `run` with its sampling defaults, changed by `args`; and the options used."
-    opts = {**run.sampling, **_sampling_options(args)}
-    return run.generate(args.n, seed=args.seed, batch=args.batch, **opts), opts
+    "Samples `(n, 3, S, S)` of `run` with its sampling defaults, changed by `args`; the options used; the prompts (or None)."
+    opts, prompts = {**run.sampling, **_sampling_options(args)}, _prompts(args)
+    n = args.n if args.n is not None else (len(prompts) if prompts else 64)
+    if prompts: prompts = [prompts[i % len(prompts)] for i in range(n)]   # --n more than the prompts: they repeat
+    return run.generate(n, seed=args.seed, batch=args.batch, prompts=prompts, **opts), opts, prompts
 
 def cmd_sample(args) -> list[Path]:
     "Sample from a run: one PNG grid plus one PNG per image; returns the written paths."
     run = Run(args.checkpoint, ema=not args.raw, device=args.device)
-    images, opts = _generate(run, args)
+    images, opts, prompts = _generate(run, args)
     out = Path(args.out or run.checkpoint.parent.parent / "samples" / f"{run.checkpoint.name}_{opts['sampler']}{opts['steps']}")
     paths = [save_png(image_grid(images), out / "grid.png")] + save_images(images, out)
+    if prompts:                                          # image i's prompt on line i
+        (out / "prompts.txt").write_text("".join(p.replace("\n", " ") + "\n" for p in prompts), encoding="utf-8")
+        paths.append(out / "prompts.txt")
     print(f"wrote {len(images)} samples and a grid to {out}", flush=True)
     return paths
 
@@ -116,7 +130,9 @@ def make_parser() -> argparse.ArgumentParser:
 
 def _sampling_args(p: argparse.ArgumentParser):
     "Options for sampling from a checkpoint (shared by `sample` and `eval`)."
-    p.add_argument("--n", type=int, default=64, help="number of images (default 64)")
+    p.add_argument("--n", type=int, help="number of images (default: one per prompt, else 64)")
+    p.add_argument("--prompt", action="append", metavar="TEXT", help="a caption for a text-to-image run (repeatable; \"\": unconditional)")
+    p.add_argument("--prompts", metavar="FILE", help="a file of captions, one per line")
     p.add_argument("--sampler", help="sampler name (default: the run's)")
     p.add_argument("--steps", type=int, help="sampling steps (default: the run's)")
     p.add_argument("--guidance-scale", type=float, help="classifier-free guidance scale (default: the run's)")

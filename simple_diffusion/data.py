@@ -5,6 +5,7 @@
 # %% ../nbs/30_data.ipynb #9a9fe2b9
 from __future__ import annotations
 import io
+import json
 import math
 import os
 import random
@@ -19,8 +20,8 @@ from torch.utils.data import Dataset, DataLoader, DistributedSampler, RandomSamp
 from PIL import Image, ImageOps
 
 # %% auto #0
-__all__ = ['IMAGE_EXTENSIONS', 'to_uint8', 'from_uint8', 'image_grid', 'save_png', 'save_images', 'find_images', 'readable',
-           'load_rgb', 'ImageFolder', 'read_images', 'make_loader', 'infinite']
+__all__ = ['IMAGE_EXTENSIONS', 'METADATA_FILE', 'to_uint8', 'from_uint8', 'image_grid', 'save_png', 'save_images', 'find_images',
+           'readable', 'load_rgb', 'read_captions', 'ImageFolder', 'read_images', 'make_loader', 'infinite']
 
 # %% ../nbs/30_data.ipynb #cc9cfb8e
 def _desc(x) -> str:
@@ -138,16 +139,59 @@ def load_rgb(source, image_size: int | None = None) -> np.ndarray:
         if image_size and im.format == "JPEG": im.draft("RGB", (image_size, image_size))   # decode at 1/2, 1/4 or 1/8 scale if still ≥ S
         return _square(_rgb(im), image_size)
 
+# %% ../nbs/30_data.ipynb #c2a7f001
+METADATA_FILE = "metadata.jsonl"   # Hugging Face imagefolder: one {"file_name": ..., "text": ...} object per line
+
+def _metadata_captions(root: Path, images: set) -> dict:
+    "Captions from every `metadata.jsonl` under `root` (not hidden): `{resolved image path: text or None}`."
+    out, where = {}, {}
+    for meta in sorted(p for p in root.rglob(METADATA_FILE) if not any(q.startswith(".") for q in p.relative_to(root).parts)):
+        for n, line in enumerate(meta.read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip(): continue
+            at = f"{meta}, line {n}"
+            try: row = json.loads(line)
+            except json.JSONDecodeError as e: raise ValueError(f"{at}: not valid JSON ({e.msg}): {line[:80]!r}") from None
+            if not (isinstance(row, dict) and isinstance(row.get("file_name"), str)):
+                raise ValueError(f'{at}: expected a JSON object with a "file_name" string and a "text" caption, got {line[:80]!r}')
+            text, p = row.get("text"), meta.parent / row["file_name"]
+            if not (text is None or isinstance(text, str)):
+                raise ValueError(f'{at}: "text" must be a string (or null: no caption), got {type(text).__name__}')
+            if not p.is_file():
+                raise ValueError(f"{at}: file_name {row['file_name']!r} does not exist (it is relative to {str(meta.parent)!r})")
+            if (key := p.resolve()) not in images:
+                raise ValueError(f"{at}: file_name {row['file_name']!r} is not an image this folder reads "
+                                 f"({', '.join(IMAGE_EXTENSIONS)}, not hidden, inside {str(root)!r})")
+            if key in out: raise ValueError(f"{at}: {row['file_name']!r} was already captioned at {where[key]}")
+            out[key], where[key] = text, at
+    return out
+
+def read_captions(root, files) -> list:
+    "The caption of each of `files` under `root` (`None`: none): from metadata.jsonl, else a sidecar `.txt`; errors if none."
+    root = Path(root)
+    meta = _metadata_captions(root, {Path(p).resolve() for p in files})
+    def one(p):
+        if (key := Path(p).resolve()) in meta: return meta[key]      # metadata.jsonl wins over a sidecar
+        side = Path(p).with_suffix(".txt")
+        return side.read_text(encoding="utf-8") if side.is_file() else None
+    caps = [one(p) for p in files]
+    if not meta and all(c is None for c in caps):
+        raise ValueError(f"captions=True, but {str(root)!r} has no captions. Provide them as a {METADATA_FILE} in the folder, "
+                         f'one line per image: {{"file_name": "<image path relative to the folder>", "text": "<caption>"}}, '
+                         f"or as a sidecar text file beside each image with the same name (cat.png + cat.txt)")
+    return caps
+
 # %% ../nbs/30_data.ipynb #3d9be609
 class ImageFolder(Dataset):
-    "Images under `root` as `(image (3,S,S) in [-1,1], label)`; labels from first-level sub-folders, else −1."
-    def __init__(self, root, image_size: int, flip: bool = False, labels: bool | None = None, full_check: bool | None = None):
+    "Images under `root` as `(image (3,S,S) in [-1,1], label)` (+ `caption`); labels from first-level sub-folders, else −1."
+    def __init__(self, root, image_size: int, flip: bool = False, labels: bool | None = None, full_check: bool | None = None,
+                 captions: bool = False):
         _check_image_size(image_size)
         self.root, self.image_size, self.flip = Path(root), image_size, flip
         files = find_images(self.root)
         if not files:
             raise ValueError(f"no images under {str(self.root)!r}: expected files ending in "
                              f"{', '.join(IMAGE_EXTENSIONS)} (any case, searched recursively)")
+        raw = dict(zip(files, read_captions(self.root, files))) if captions else None   # before the slow checks
         self._set_labels(files, labels)
         full = len(files) <= 5000 if full_check is None else full_check
         ok = [readable(p, full) for p in files]
@@ -162,6 +206,18 @@ class ImageFolder(Dataset):
         if self.classes: self.classes = sorted({p.relative_to(self.root).parts[0] for p in self.files})
         index = {c: k for k, c in enumerate(self.classes)}
         self.labels = [index[p.relative_to(self.root).parts[0]] if self.classes else -1 for p in self.files]
+        self.captions, self.caption_stats = None, None
+        if captions: self._set_captions(raw)
+
+    def _set_captions(self, raw: dict):
+        "Captions aligned with `files` (stripped; missing → \"\"), their counts, one warning if any are missing or empty."
+        self.captions = [(raw[p] or "").strip() for p in self.files]
+        missing = sum(raw[p] is None for p in self.files)
+        empty = self.captions.count("") - missing
+        self.caption_stats = {"captioned": len(self.files) - missing - empty, "missing": missing, "empty": empty}
+        if missing or empty:
+            warnings.warn(f"ImageFolder({str(self.root)!r}): {missing} image(s) without a caption and {empty} with an empty "
+                          f"one, of {len(self.files)} (both read as \"\")", stacklevel=3)
 
     def _set_labels(self, files, labels):
         nested = [len(p.relative_to(self.root).parts) > 1 for p in files]
@@ -176,6 +232,12 @@ class ImageFolder(Dataset):
     def num_classes(self) -> int: return len(self.classes)
     def __len__(self): return len(self.files)
 
+    def caption(self, i: int) -> str:
+        "The caption of item `i`, without decoding the image."
+        if self.captions is None: raise ValueError("this ImageFolder has no captions: construct it with captions=True")
+        if not -len(self) <= i < len(self): raise IndexError(f"index {i} out of range for {len(self)} images")
+        return self.captions[i]
+
     def __getitem__(self, i):
         if not -len(self) <= i < len(self): raise IndexError(f"index {i} out of range for {len(self)} images")
         for j in range(len(self.files)):              # a file failing now is replaced by the next readable one
@@ -187,13 +249,14 @@ class ImageFolder(Dataset):
                     warnings.warn(f"ImageFolder: skipping unreadable {self.files[k]} (replaced by the next image)")
                 continue
             if self.flip and torch.rand(()) < 0.5: x = x.flip(-1)
-            return x, self.labels[k]
+            return (x, self.labels[k]) if self.captions is None else (x, self.labels[k], self.captions[k])
         raise RuntimeError(f"no image under {str(self.root)!r} could be read")
 
     def __repr__(self):
         lab = f"{self.num_classes} classes" if self.classes else "unlabelled"
         return (f"ImageFolder({str(self.root)!r}, {len(self)} images, {lab}, {self.image_size}px"
-                f"{', flip' if self.flip else ''}, {len(self.skipped)} skipped)")
+                f"{', flip' if self.flip else ''}, {len(self.skipped)} skipped"
+                + (f", captions {self.caption_stats}" if self.captions is not None else "") + ")")
 
 # %% ../nbs/30_data.ipynb #35439f7e
 def read_images(folder, size: int | None = None) -> Tensor:

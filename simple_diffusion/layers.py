@@ -10,11 +10,12 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
+from typing import NamedTuple
 
 # %% auto #0
-__all__ = ['logsnr_features', 'LogSNREmbedding', 'GroupNorm32', 'norm', 'zero_module', 'EmbBlock', 'EmbSequential', 'ResBlock',
-           'Downsample', 'Upsample', 'num_heads', 'attention', 'AttentionBlock', 'TransformerBlock', 'sincos_2d',
-           'PatchIn', 'PatchOut']
+__all__ = ['logsnr_features', 'LogSNREmbedding', 'GroupNorm32', 'norm', 'zero_module', 'EmbBlock', 'ContextBlock',
+           'EmbSequential', 'ResBlock', 'Downsample', 'Upsample', 'num_heads', 'attention', 'AttentionBlock',
+           'TextContext', 'CrossAttentionBlock', 'TransformerBlock', 'sincos_2d', 'PatchIn', 'PatchOut']
 
 # %% ../nbs/10_layers.ipynb #71131431
 def logsnr_features(logsnr: Tensor, dim: int, scale: float = 25.0, max_period: float = 10000.0) -> Tensor:
@@ -59,10 +60,15 @@ class EmbBlock(nn.Module):
     "A block with signature `forward(x, emb)`."
     def forward(self, x: Tensor, emb: Tensor) -> Tensor: raise NotImplementedError
 
+class ContextBlock(EmbBlock):
+    "A block that also reads a text context: `forward(x, emb, ctx)`, `ctx` a `TextContext` or None (then it is the identity)."
+    def forward(self, x: Tensor, emb: Tensor, ctx=None) -> Tensor: raise NotImplementedError
+
 class EmbSequential(nn.Sequential):
-    "Apply blocks in order, passing `emb` to those that are `EmbBlock`s."
-    def forward(self, x: Tensor, emb: Tensor) -> Tensor:
-        for m in self: x = m(x, emb) if isinstance(m, EmbBlock) else m(x)
+    "Apply blocks in order, passing `emb` to `EmbBlock`s and also the text context `ctx` to `ContextBlock`s."
+    def forward(self, x: Tensor, emb: Tensor, ctx=None) -> Tensor:
+        for m in self:
+            x = m(x, emb, ctx) if isinstance(m, ContextBlock) else m(x, emb) if isinstance(m, EmbBlock) else m(x)
         return x
 
 def _resample(x: Tensor, how: str | None) -> Tensor:
@@ -121,11 +127,12 @@ def num_heads(channels: int, heads: int | None = None, head_channels: int | None
         raise ValueError(f"{channels} channels cannot be split into heads (heads={heads}, head_channels={head_channels})")
     return n
 
-def attention(q: Tensor, k: Tensor, v: Tensor, heads: int) -> Tensor:
-    "Multi-head attention on (B, N, C) tensors through `scaled_dot_product_attention`."
+def attention(q: Tensor, k: Tensor, v: Tensor, heads: int, mask: Tensor | None = None) -> Tensor:
+    "Multi-head attention on (B, N, C) queries and (B, L, C) keys/values; `mask` (B, L) bool: keys that may be attended to."
     B, N, C = q.shape
     split = lambda t: t.reshape(B, -1, heads, C // heads).transpose(1, 2)
-    out = F.scaled_dot_product_attention(split(q), split(k), split(v))
+    m = None if mask is None else mask[:, None, None, :]
+    out = F.scaled_dot_product_attention(split(q), split(k), split(v), attn_mask=m)
     return out.transpose(1, 2).reshape(B, N, C)
 
 class AttentionBlock(EmbBlock):
@@ -142,12 +149,38 @@ class AttentionBlock(EmbBlock):
         h = attention(q, k, v, self.heads).transpose(1, 2).reshape(B, C, H, W)
         return x + self.proj(h)
 
+# %% ../nbs/10_layers.ipynb #c7a0e002
+class TextContext(NamedTuple):
+    "What cross-attention reads: projected text `tokens` (B, L, D) and their `mask` (B, L), True at real tokens."
+    tokens: Tensor
+    mask: Tensor
+
+class CrossAttentionBlock(ContextBlock):
+    "Cross-attention from the pixels of a (B, C, H, W) map to a `TextContext` of width `ctx_dim`: GroupNorm, q 1×1, k/v linear, zero-init out."
+    def __init__(self, ch: int, ctx_dim: int, heads: int | None = None, head_channels: int | None = None, groups: int = 32):
+        super().__init__()
+        self.heads = num_heads(ch, heads, head_channels)
+        self.norm, self.q, self.kv = norm(ch, groups), nn.Conv2d(ch, ch, 1), nn.Linear(ctx_dim, 2 * ch)
+        self.proj = zero_module(nn.Conv2d(ch, ch, 1))
+
+    def forward(self, x: Tensor, emb: Tensor | None = None, ctx: TextContext | None = None) -> Tensor:
+        if ctx is None: return x
+        B, C, H, W = x.shape
+        q = self.q(self.norm(x)).flatten(2).transpose(1, 2)
+        k, v = self.kv(ctx.tokens.to(q.dtype)).chunk(2, -1)
+        h = attention(q, k, v, self.heads, ctx.mask).transpose(1, 2).reshape(B, C, H, W)
+        return x + self.proj(h)
+
 # %% ../nbs/10_layers.ipynb #8d5b6501
 class TransformerBlock(nn.Module):
-    "Pre-LN transformer block on (B, N, D) tokens, conditioned on `emb` (scale-shift or additive) [SD Sec. 3.5]."
+    "Pre-LN transformer block on (B, N, D) tokens, conditioned on `emb` (scale-shift or additive) and, with `ctx_dim`, cross-attending to text [SD Sec. 3.5]."
     def __init__(self, dim: int, emb_ch: int, heads: int | None = None, head_channels: int | None = None,
-                 mlp_ratio: float = 4.0, dropout: float = 0.0, scale_shift: bool = True):
+                 mlp_ratio: float = 4.0, dropout: float = 0.0, scale_shift: bool = True, ctx_dim: int | None = None):
         super().__init__()
+        self.cross = None
+        if ctx_dim:                                   # pre-LN cross-attention between self-attention and the MLP
+            self.cross = nn.ModuleDict(dict(norm=nn.LayerNorm(dim), q=nn.Linear(dim, dim), kv=nn.Linear(ctx_dim, 2 * dim),
+                                            proj=zero_module(nn.Linear(dim, dim))))
         self.heads, self.scale_shift = num_heads(dim, heads, head_channels), scale_shift
         self.emb_proj = nn.Linear(emb_ch, dim * (2 if scale_shift else 1))
         self.norm1, self.qkv, self.proj = nn.LayerNorm(dim), nn.Linear(dim, 3 * dim), zero_module(nn.Linear(dim, dim))
@@ -156,11 +189,15 @@ class TransformerBlock(nn.Module):
         self.mlp = nn.Sequential(nn.Linear(dim, hidden), nn.GELU(), nn.Dropout(dropout), zero_module(nn.Linear(hidden, dim)))
         self.dropout = nn.Dropout(dropout)
 
-    def forward(self, x: Tensor, emb: Tensor) -> Tensor:
+    def forward(self, x: Tensor, emb: Tensor, ctx: TextContext | None = None) -> Tensor:
         e = self.emb_proj(F.silu(emb))[:, None].to(x.dtype)
         if not self.scale_shift: x = x + e
         q, k, v = self.qkv(self.norm1(x)).chunk(3, -1)
         x = x + self.dropout(self.proj(attention(q, k, v, self.heads)))
+        if self.cross is not None and ctx is not None:
+            c = self.cross
+            k, v = c.kv(ctx.tokens.to(x.dtype)).chunk(2, -1)
+            x = x + self.dropout(c.proj(attention(c.q(c.norm(x)), k, v, self.heads, ctx.mask)))
         h = self.norm2(x)
         if self.scale_shift:
             scale, shift = e.chunk(2, -1)

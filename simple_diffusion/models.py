@@ -17,8 +17,9 @@ from torch.utils.checkpoint import checkpoint as _checkpoint
 
 from .layers import (LogSNREmbedding, ResBlock, Downsample, Upsample, AttentionBlock, EmbBlock,
                                      EmbSequential, TransformerBlock, PatchIn, PatchOut, norm, zero_module,
-                                     num_heads, sincos_2d, attention)
+                                     num_heads, sincos_2d, attention, ContextBlock, CrossAttentionBlock, TextContext)
 from .transforms import dwt53, idwt53, patchify, unpatchify
+from .text import OWN_ENCODERS
 
 # %% auto #0
 __all__ = ['FAMILIES', 'INPUT_TRANSFORMS', 'NetConfig', 'UNetConfig', 'UViTConfig', 'ClassifierConfig', 'per_level', 'Level',
@@ -57,6 +58,12 @@ class UNetConfig(NetConfig):
     "U-Net (DDPM / ADM / simple diffusion)."
     num_classes: int | None = None        # class-conditional; label `num_classes` is the null label
     cond_dim: int | None = None           # optional conditioning vector, e.g. a pooled text embedding
+    text_dim: int | None = None           # width of the text embeddings (B, L, text_dim) it reads; None: no text
+    text_resolutions: tuple = (8,)        # feature-map sizes whose attention steps cross-attend to the text (not the top level)
+    null_text_tokens: int = 1             # length of the learned null sequence (captions dropped / empty prompts)
+    text_encoder: str | None = None       # "bytes" / "words": its own text transformer (trained with it) reads token ids as `text`
+    text_encoder_depth: int = 2           # its transformer layers
+    text_max_length: int = 64             # its positions (tokens per caption, with the end token)
     mid_attention: bool = True            # middle block: res, attention, res (False: res, res)
 
 @dataclass
@@ -64,6 +71,12 @@ class UViTConfig(NetConfig):
     "U-ViT: conv U-Net levels around a transformer stack one level below the last conv level."
     num_classes: int | None = None
     cond_dim: int | None = None
+    text_dim: int | None = None           # text cross-attention in every transformer block (and conv steps at text_resolutions)
+    text_resolutions: tuple = ()
+    null_text_tokens: int = 1
+    text_encoder: str | None = None
+    text_encoder_depth: int = 2
+    text_max_length: int = 64
     transformer_channels: int = 2048
     transformer_depth: int = 36
     transformer_heads: int | None = 4
@@ -133,6 +146,14 @@ class DiffusionNet(nn.Module):
         self.cond_dim = getattr(cfg, "cond_dim", None)
         self.class_emb = nn.Embedding(self.num_classes + 1, self.emb_ch) if self.num_classes else None
         self.cond_proj = nn.Linear(self.cond_dim, self.emb_ch) if self.cond_dim else None
+        self.text_dim = getattr(cfg, "text_dim", None)
+        if self.text_dim:                                        # Imagen's recipe: tokens for cross-attention, pooled into emb
+            _check_text(cfg)
+            self.null_text = nn.Parameter(torch.randn(cfg.null_text_tokens, self.text_dim))
+            self.text_proj = nn.Sequential(nn.LayerNorm(self.text_dim), nn.Linear(self.text_dim, self.emb_ch))
+            self.text_pool = nn.Sequential(nn.Linear(self.emb_ch, self.emb_ch), nn.SiLU(), nn.Linear(self.emb_ch, self.emb_ch))
+            self.text_encoder = (OWN_ENCODERS[cfg.text_encoder](self.text_dim, cfg.text_encoder_depth, 4, cfg.text_max_length)
+                                 if cfg.text_encoder else None)
         self.guidance_emb = None                                 # zero at init: the network starts as it was without it
         if cfg.guidance_embedding and not isinstance(cfg, ClassifierConfig):
             self.guidance_emb = LogSNREmbedding(cfg.base_channels, self.emb_ch, cfg.logsnr_scale)
@@ -173,6 +194,48 @@ class DiffusionNet(nn.Module):
         return emb
 
     @property
+    def text_conditioned(self) -> bool:
+        "Whether the network reads text embeddings (`text_dim` set)."
+        return bool(self.text_dim)
+
+    def text_context(self, emb: Tensor, text: Tensor | None = None, text_mask: Tensor | None = None):
+        "`(emb + MLP(masked mean of the projected tokens), TextContext)`; rows without a real token read the learned null sequence."
+        if not self.text_dim:
+            if text is not None or text_mask is not None:
+                raise ValueError("this model is not text-conditioned (text_dim=None) but text was given")
+            return emb, None
+        B, K, D = emb.shape[0], self.null_text.shape[0], self.text_dim
+        if text is None: text, text_mask = emb.new_zeros(B, K, D), torch.zeros(B, K, dtype=torch.bool, device=emb.device)
+        if text.is_floating_point() and (text.ndim != 3 or text.shape[0] != B):
+            raise ValueError(f"expected text embeddings of shape ({B}, L, {D}), got {tuple(text.shape)}")
+        if not text.is_floating_point() and (text.ndim != 2 or text.shape[0] != B):
+            raise ValueError(f"expected text token ids of shape ({B}, L), got {tuple(text.shape)}")
+        if text.is_floating_point() and text.shape[2] != D:
+            raise ValueError(f"the text embeddings are {text.shape[2]} wide but this model reads text_dim={D}: "
+                             f"use the encoder it was trained with, or a model with text_dim={text.shape[2]}")
+        mask = torch.ones(text.shape[:2], dtype=torch.bool, device=text.device) if text_mask is None else text_mask.bool()
+        if mask.shape != text.shape[:2]:
+            raise ValueError(f"expected text_mask of shape {tuple(text.shape[:2])}, got {tuple(mask.shape)}")
+        if not text.is_floating_point():                         # token ids: the network's own encoder embeds them
+            if self.text_encoder is None:
+                raise ValueError(f"got integer token ids as text, but this model has no text encoder of its own "
+                                 f"(text_encoder=None): pass embeddings (B, L, {D}) from the encoder it was trained with")
+            seen = mask.clone(); seen[~mask.any(1), 0] = True    # an empty row still encodes one token (no NaN); nulled below
+            text = self.text_encoder(text, seen)
+        if text.shape[1] < K:                                    # room for the null sequence
+            text, mask = F.pad(text, (0, 0, 0, K - text.shape[1])), F.pad(mask, (0, K - mask.shape[1]))
+        text = text.to(self.null_text.dtype)
+        null = ~mask.any(1)
+        if null.any():
+            nt, nm = torch.zeros_like(text), torch.zeros_like(mask)
+            nt[:, :K], nm[:, :K] = self.null_text, True
+            text, mask = torch.where(null[:, None, None], nt, text), torch.where(null[:, None], nm, mask)
+        tokens = self.text_proj(text)
+        m = mask[..., None].to(tokens.dtype)
+        pooled = (tokens * m).sum(1) / m.sum(1)
+        return emb + self.text_pool(pooled).to(emb.dtype), TextContext(tokens, mask)
+
+    @property
     def divisor(self) -> int:
         "Input height and width must be multiples of this (`input_divisor` of the config)."
         return input_divisor(self.cfg)
@@ -198,26 +261,26 @@ class DiffusionNet(nn.Module):
             return _checkpoint(step, *args, use_reentrant=False)
         return step(*args)
 
-    def encode(self, z: Tensor, emb: Tensor) -> tuple[Tensor, list[Tensor]]:
+    def encode(self, z: Tensor, emb: Tensor, ctx: TextContext | None = None) -> tuple[Tensor, list[Tensor]]:
         "Input transform and encoder: the last feature map and the skip sources' outputs, in order."
         h, skips = to_input(self.cfg, z), []
         for u in self.enc.values():
-            h = self._run(u, h, emb)
+            h = self._run(u, h, emb, ctx)
             if u.skip: skips.append(h)
         return h, skips
 
-    def decode(self, h: Tensor, skips: list[Tensor], emb: Tensor) -> Tensor:
+    def decode(self, h: Tensor, skips: list[Tensor], emb: Tensor, ctx: TextContext | None = None) -> Tensor:
         "Decoder (popping `skips`), output head and inverse input transform."
-        for u in self.dec.values(): h = self._run(u, torch.cat([h, skips.pop()], 1) if u.skip else h, emb)
+        for u in self.dec.values(): h = self._run(u, torch.cat([h, skips.pop()], 1) if u.skip else h, emb, ctx)
         return from_output(self.cfg, self.out(h))
 
     def forward(self, z: Tensor, logsnr: Tensor, class_labels: Tensor | None = None, cond: Tensor | None = None,
-                guidance: Tensor | None = None) -> Tensor:
-        "Network output shaped like `z`, conditioned on log-SNR (B,), class labels (B,), `cond` (B, cond_dim) and `guidance` (B,)."
+                guidance: Tensor | None = None, text: Tensor | None = None, text_mask: Tensor | None = None) -> Tensor:
+        "Network output shaped like `z`, conditioned on log-SNR (B,), class labels (B,), `cond` (B, cond_dim), `guidance` (B,), `text` (B, L, text_dim) + `text_mask` (B, L)."
         logsnr = self.check_input(z, logsnr)
-        emb = self.embedding(logsnr, class_labels, cond, guidance)
-        h, skips = self.encode(z, emb)
-        return self.decode(self._run(self.mid, h, emb), skips, emb)
+        emb, ctx = self.text_context(self.embedding(logsnr, class_labels, cond, guidance), text, text_mask)
+        h, skips = self.encode(z, emb, ctx)
+        return self.decode(self._run(self.mid, h, emb, ctx), skips, emb, ctx)
 
 # %% ../nbs/11_models.ipynb #56dbd2b8
 class Unit(EmbSequential):
@@ -233,6 +296,23 @@ def _res(cfg: NetConfig, emb_ch: int, cin: int, cout: int, dropout: float, resam
 
 def _attn(cfg: NetConfig, ch: int, on: bool = True) -> AttentionBlock | None:
     return AttentionBlock(ch, cfg.heads, cfg.head_channels, cfg.norm_groups) if on else None
+
+def _xattn(cfg: NetConfig, emb_ch: int, lv: Level) -> CrossAttentionBlock | None:
+    "Cross-attention to the text (width `emb_ch` once projected) at a level listed in `text_resolutions`."
+    on = bool(getattr(cfg, "text_dim", None)) and lv.res in cfg.text_resolutions
+    return CrossAttentionBlock(lv.ch, emb_ch, cfg.heads, cfg.head_channels, cfg.norm_groups) if on else None
+
+def _check_text(cfg: NetConfig):
+    "ValueError unless `text_resolutions` are conv levels below the top one, and the null sequence has ≥ 1 token."
+    res = [lv.res for lv in levels(cfg)]
+    bad = [r for r in cfg.text_resolutions if r not in res[1:]]
+    if bad: raise ValueError(f"text_resolutions {tuple(cfg.text_resolutions)}: {bad} are not levels below the top one "
+                             f"(levels are {res}; cross-attention never runs at the highest resolution {res[0]})")
+    if cfg.text_encoder is not None and cfg.text_encoder not in OWN_ENCODERS:
+        raise ValueError(f"text_encoder must be None (embeddings from outside) or its own: one of {list(OWN_ENCODERS)}; "
+                         f"got {cfg.text_encoder!r}")
+    if not (isinstance(cfg.null_text_tokens, int) and cfg.null_text_tokens >= 1):
+        raise ValueError(f"null_text_tokens must be an integer ≥ 1, got {cfg.null_text_tokens!r}")
 
 def _resample(cfg: NetConfig, emb_ch: int, ch: int, dropout: float, how: str) -> nn.Module:
     "Halve (`how='down'`) or double the resolution: a BigGAN residual block (`resblock_updown`) or plain resampling."
@@ -274,7 +354,7 @@ def encoder(cfg: NetConfig, emb_ch: int, conv: nn.Module, bottom_dropout: float 
         else: enc[f"{lv.name}_down"] = Unit(ch, skip(0), down=_resample(cfg, emb_ch, ch, lv.dropout, "down"))
         for i in range(lv.blocks):
             enc[f"{lv.name}_block{i}"] = Unit(lv.ch, skip(i + 1), res=_res(cfg, emb_ch, ch, lv.ch, lv.dropout),
-                                              attn=_attn(cfg, lv.ch, lv.attention))
+                                              attn=_attn(cfg, lv.ch, lv.attention), xattn=_xattn(cfg, emb_ch, lv))
             ch = lv.ch
     if bottom_dropout is not None:
         r = lv.res // 2
@@ -285,7 +365,7 @@ def encoder(cfg: NetConfig, emb_ch: int, conv: nn.Module, bottom_dropout: float 
 def middle(cfg: NetConfig, emb_ch: int, lv: Level) -> Unit:
     "The middle step at the lowest level `lv`: res, attention (`mid_attention`), res."
     return Unit(lv.ch, res0=_res(cfg, emb_ch, lv.ch, lv.ch, lv.dropout), attn=_attn(cfg, lv.ch, cfg.mid_attention),
-                res1=_res(cfg, emb_ch, lv.ch, lv.ch, lv.dropout))
+                xattn=_xattn(cfg, emb_ch, lv), res1=_res(cfg, emb_ch, lv.ch, lv.ch, lv.dropout))
 
 # %% ../nbs/11_models.ipynb #f99173ce
 def decoder(cfg: NetConfig, emb_ch: int, skips: list[int], up_first: bool = False) -> nn.ModuleDict:
@@ -297,7 +377,7 @@ def decoder(cfg: NetConfig, emb_ch: int, skips: list[int], up_first: bool = Fals
         if l < len(lvs) - 1 or up_first: dec[f"{lv.name}_up"] = Unit(ch, up=_resample(cfg, emb_ch, ch, lv.dropout, "up"))
         for i in range(lv.dec_blocks):
             dec[f"{lv.name}_block{i}"] = Unit(lv.ch, True, res=_res(cfg, emb_ch, ch + skips.pop(), lv.ch, lv.dropout),
-                                              attn=_attn(cfg, lv.ch, lv.attention))
+                                              attn=_attn(cfg, lv.ch, lv.attention), xattn=_xattn(cfg, emb_ch, lv))
             ch = lv.ch
     assert not skips, f"{len(skips)} skips left over"
     return dec
@@ -313,23 +393,24 @@ class UNet(DiffusionNet):
         self.dec = decoder(cfg, self.emb_ch, self.skip_channels)
 
 # %% ../nbs/11_models.ipynb #d6f7b393
-class TransformerStack(EmbBlock):
-    "Transformer blocks on the pixels of a (B, C, h, w) map [SD Sec. 3.5]: linear in, 2D positions, LN, zero-init out."
+class TransformerStack(ContextBlock):
+    "Transformer blocks on the pixels of a (B, C, h, w) map [SD Sec. 3.5]: linear in, 2D positions, LN, zero-init out; text cross-attention with `ctx_dim`."
     def __init__(self, ch: int, dim: int, depth: int, emb_ch: int, heads=None, head_channels=None,
-                 mlp_ratio: float = 4.0, dropout: float = 0.0, scale_shift: bool = True, checkpoint: bool = False):
+                 mlp_ratio: float = 4.0, dropout: float = 0.0, scale_shift: bool = True, checkpoint: bool = False,
+                 ctx_dim: int | None = None):
         super().__init__()
         self.proj_in = nn.Linear(ch, dim)
-        self.blocks = nn.ModuleList(TransformerBlock(dim, emb_ch, heads, head_channels, mlp_ratio, dropout, scale_shift)
+        self.blocks = nn.ModuleList(TransformerBlock(dim, emb_ch, heads, head_channels, mlp_ratio, dropout, scale_shift, ctx_dim)
                                     for _ in range(depth))
         self.norm, self.proj_out = nn.LayerNorm(dim), zero_module(nn.Linear(dim, ch))
         self.checkpoint = checkpoint
 
-    def forward(self, x: Tensor, emb: Tensor) -> Tensor:
+    def forward(self, x: Tensor, emb: Tensor, ctx: TextContext | None = None) -> Tensor:
         B, C, H, W = x.shape
         t = self.proj_in(x.flatten(2).transpose(1, 2))
         t = t + sincos_2d(H, W, t.shape[-1], t.device, t.dtype)
         ckpt = self.checkpoint and self.training and torch.is_grad_enabled()
-        for blk in self.blocks: t = _checkpoint(blk, t, emb, use_reentrant=False) if ckpt else blk(t, emb)
+        for blk in self.blocks: t = _checkpoint(blk, t, emb, ctx, use_reentrant=False) if ckpt else blk(t, emb, ctx)
         return x + self.proj_out(self.norm(t)).transpose(1, 2).reshape(B, C, H, W)
 
 class UViT(DiffusionNet):
@@ -341,7 +422,8 @@ class UViT(DiffusionNet):
         ch = levels(cfg)[-1].ch
         self.mid = Unit(ch, transformer=TransformerStack(ch, cfg.transformer_channels, cfg.transformer_depth, self.emb_ch,
                                                          cfg.transformer_heads, cfg.transformer_head_channels, cfg.mlp_ratio,
-                                                         cfg.transformer_dropout, cfg.scale_shift, cfg.checkpoint))
+                                                         cfg.transformer_dropout, cfg.scale_shift, cfg.checkpoint,
+                                                         self.emb_ch if self.text_dim else None))
         self.dec = decoder(cfg, self.emb_ch, self.skip_channels, up_first=True)
 
 # %% ../nbs/11_models.ipynb #3b991029

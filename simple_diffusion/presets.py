@@ -94,7 +94,18 @@ PRESETS = {
     "tiny_classifier": ("classifier", dict(image_size=32, base_channels=32, channel_mult=(1, 2, 2), num_blocks=1,
                                            attn_resolutions=(8,), head_channels=32, emb_channels=128, norm_groups=8,
                                            num_classes=10)),
+    # simple diffusion text-to-image U-ViT [SD Sec. 6, second-hand]: the ImageNet U-ViT "2B" without classes, on frozen
+    # T5-XXL embeddings (width 4096, the T5 v1.1 XXL config), cross-attending to them in every transformer block;
+    # 256²: DWT 1, 512²: DWT 2. The cross-attention adds ≈ 0.45 B to the 2 B. (384×640: needs non-square sizes, not yet.)
+    "sd_uvit_t2i256": ("uvit", dict(_SD_UVIT, num_classes=None, image_size=256, input_transform="dwt", input_factor=2,
+                                    text_dim=4096)),
+    "sd_uvit_t2i512": ("uvit", dict(_SD_UVIT, num_classes=None, image_size=512, input_transform="dwt", input_factor=4,
+                                    text_dim=4096)),
 }
+# text CPU presets (ours, for text_demo): the tiny nets with their own text transformer (width 128, 2 layers, GLIDE's
+# jointly trained encoder; byte-level by default, word-level with text_encoder="words"), cross-attention at 8² and 4² (U-Net) or in every transformer block (U-ViT)
+PRESETS["tiny_unet_text"] = ("unet", dict(PRESETS["tiny_unet"][1], text_dim=128, text_encoder="bytes", text_resolutions=(8, 4)))
+PRESETS["tiny_uvit_text"] = ("uvit", dict(PRESETS["tiny_uvit"][1], text_dim=128, text_encoder="bytes"))
 
 # paper's parameter counts (millions), with source; None where the paper states none
 PAPER_PARAMS = {

@@ -5,6 +5,7 @@
 # %% ../nbs/35_run.ipynb #a1198373
 from __future__ import annotations
 import hashlib
+from pathlib import Path
 
 import torch
 from torch import nn, Tensor
@@ -12,6 +13,8 @@ from torch import nn, Tensor
 from .checkpoint import resolve_checkpoint, load_state, load_weights
 from .config import TrainConfig, config_from_dict, build_model, make_schedule
 from .sampling import sample
+from .text import TextInputs, check_texts
+from .shapes import CaptionedShapes
 
 # %% auto #0
 __all__ = ['EVAL_BATCH', 'seed_key', 'image_generators', 'FixedBatch', 'Run']
@@ -92,6 +95,24 @@ class Run:
         c = self.config
         return {"sampler": c.sampler, "steps": c.sample_steps, "guidance_scale": c.guidance_scale, **c.sample_kw}
 
+    @property
+    def text(self):
+        "The run's `TextInputs` (captions → network inputs), or None for a run without text; built once."
+        c = self.config
+        if not c.text_conditional: return None
+        if getattr(self, "_text", None) is None:
+            cache = c.text_cache or (Path(c.out_dir) / "text_cache")
+            self._text = TextInputs(c.text_encoder, c.text_max_length, cache_dir=cache)
+        return self._text
+
+    def prompts(self, indices) -> list[str] | None:
+        "Default captions of images `indices` for a text run: held-in captioned shapes (seed 10 000 + data_seed) or \"\" (unconditional) for folder data."
+        if not self.config.text_conditional: return None
+        idx = list(indices)
+        if self.config.data != "shapes": return [""] * len(idx)
+        ds = CaptionedShapes(max(idx) + 1, self.config.image_size, seed=10_000 + self.config.data_seed, split="train")
+        return [ds.caption(i) for i in idx]
+
     def labels(self, indices) -> Tensor | None:
         "Class labels of images `indices`: index mod `num_classes`; None for an unconditional run."
         if self.num_classes is None: return None
@@ -99,8 +120,8 @@ class Run:
 
     @torch.no_grad()
     def generate(self, n: int, seed: int = 0, batch: int = 64, start: int = 0, class_labels=None, callback=None,
-                 progress: bool = False, eval_batch: int = EVAL_BATCH, **options) -> Tensor:
-        "Images `start … start+n−1` as `(n, 3, S, S)` in [-1, 1]; image i depends only on `seed`, `i` and the options."
+                 progress: bool = False, eval_batch: int = EVAL_BATCH, prompts=None, **options) -> Tensor:
+        "Images `start … start+n−1` as `(n, 3, S, S)` in [-1, 1] (text runs: of `prompts`, default `self.prompts`); image i depends only on `seed`, `i`, its prompt and the options."
         if not (isinstance(n, int) and n >= 1): raise ValueError(f"n must be a positive integer, got {n!r}")
         if not (isinstance(batch, int) and batch >= 1): raise ValueError(f"batch must be a positive integer, got {batch!r}")
         opts = {**self.sampling, **options}
@@ -108,11 +129,20 @@ class Run:
         if class_labels is not None:
             class_labels = torch.as_tensor(class_labels, dtype=torch.long).flatten()
             if len(class_labels) != n: raise ValueError(f"class_labels must hold n={n} labels, got {len(class_labels)}")
+        if prompts is not None:
+            if self.text is None:
+                raise ValueError("this run is not text-conditioned (text_conditional=False): prompts need a text-to-image run")
+            prompts = check_texts(prompts)
+            if len(prompts) != n: raise ValueError(f"prompts must hold n={n} captions, got {len(prompts)}")
         out, net, schedule = [], FixedBatch(self.model, eval_batch), make_schedule(self.config)
         for i in range(start, start + n, batch):
             idx = range(i, min(i + batch, start + n))
             y = self.labels(idx) if class_labels is None else class_labels[i - start:i - start + len(idx)].to(self.device)
-            out.append(sample(net, (len(idx), 3, S, S), schedule, steps, sampler=sampler, device=self.device,
+            cond = None
+            if self.text is not None:
+                caps = self.prompts(idx) if prompts is None else prompts[i - start:i - start + len(idx)]
+                cond = self.text(caps, device=self.device)
+            out.append(sample(net, (len(idx), 3, S, S), schedule, steps, sampler=sampler, device=self.device, cond=cond,
                               prediction=self.config.prediction, class_labels=y, generator=image_generators(seed, idx, self.device),
                               callback=callback, progress=progress, **opts).float().cpu())
         return torch.cat(out)

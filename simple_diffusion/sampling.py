@@ -21,8 +21,8 @@ except ImportError:  # progress bars are optional
 
 # %% auto #0
 __all__ = ['GRID_SPACINGS', 'Denoiser', 'SAMPLERS', 'RECOMMENDED_STEPS', 'logsnr_grid', 'check_grid', 'randn', 'ddpm_moments',
-           'ddim_step', 'dpmpp_2m_step', 'threshold_x', 'null_label_of', 'make_denoiser', 'sample_ddpm', 'sample_ddim',
-           'sample_dpmpp_2m', 'classifier_cond_fn', 'sample']
+           'ddim_step', 'dpmpp_2m_step', 'threshold_x', 'null_label_of', 'unconditional', 'make_denoiser',
+           'sample_ddpm', 'sample_ddim', 'sample_dpmpp_2m', 'classifier_cond_fn', 'sample']
 
 # %% ../nbs/20_sampling.ipynb #55004b1c
 def _uniform_t(schedule: Schedule, steps: int) -> Tensor:
@@ -118,6 +118,15 @@ def null_label_of(model, null_label: int | None = None) -> int:
     raise ValueError("classifier-free guidance needs the unconditional label: pass null_label=..., "
                      "or use a model with a `null_label` or `num_classes` attribute")
 
+def unconditional(cond: dict, null_label: int | None = None) -> dict:
+    "The unconditional counterpart of `cond`: class labels → `null_label`, text → no real token (the model's null sequence)."
+    out = dict(cond)
+    if "class_labels" in cond: out["class_labels"] = torch.full_like(cond["class_labels"], null_label)
+    if "text" in cond:
+        t = cond["text"]
+        out["text_mask"] = torch.zeros(t.shape[:2], dtype=torch.bool, device=t.device)
+    return out
+
 def _in_interval(logsnr: float, interval) -> bool:
     "Guidance only inside `interval = (lo, hi)` in log-SNR, everywhere when `None` [GI]."
     return interval is None or interval[0] <= logsnr <= interval[1]
@@ -129,13 +138,16 @@ def make_denoiser(model: Callable, prediction: str = "v", *, class_labels: Tenso
     "Wrap `model(z, logsnr, **cond)` predicting `prediction` as `denoise(z, logsnr) -> (x_hat, eps_hat)`, guided [CFG]."
     if prediction not in PREDICTIONS: raise ValueError(f"unknown prediction {prediction!r}; valid: {', '.join(PREDICTIONS)}")
     guided = guidance_scale != 1.0
-    if guided and class_labels is None:
-        raise ValueError(f"guidance_scale={guidance_scale} needs class_labels (classifier-free guidance); use 1.0 for none")
+    if guided and class_labels is None and cond.get("text") is None:
+        raise ValueError(f"guidance_scale={guidance_scale} needs class_labels or text (classifier-free guidance); use 1.0 for none")
     if guidance_interval is not None and not guidance_interval[0] <= guidance_interval[1]:
         raise ValueError(f"guidance_interval must be (lo, hi) in log-SNR with lo ≤ hi, got {guidance_interval}")
     if class_labels is not None: cond = {**cond, "class_labels": class_labels}
+    if cond.get("text") is not None and cond.get("text_mask") is None:      # every token real
+        cond = {**cond, "text_mask": torch.ones(cond["text"].shape[:2], dtype=torch.bool, device=cond["text"].device)}
     as_input = guided and getattr(model, "guidance_conditioned", False)   # a guidance-distilled student: one call
-    null = null_label_of(model, null_label) if guided and not as_input else None
+    null = null_label_of(model, null_label) if guided and not as_input and class_labels is not None else None
+    uncond = unconditional(cond, null) if guided and not as_input else None
 
     def denoise(z: Tensor, logsnr: float):
         lam = torch.full((z.shape[0],), float(logsnr), dtype=z.dtype, device=z.device)
@@ -143,8 +155,8 @@ def make_denoiser(model: Callable, prediction: str = "v", *, class_labels: Tenso
             w = guidance_scale if _in_interval(logsnr, guidance_interval) else 1.0
             pred = model(z, lam, **cond, guidance=torch.full_like(lam, w))
         elif guided and _in_interval(logsnr, guidance_interval):
-            y = cond["class_labels"]
-            both = {**cond, "class_labels": torch.cat([y, torch.full_like(y, null)])}
+            both = {k: torch.cat([cond[k], v]) if isinstance(v, Tensor) and v.shape[:1] == z.shape[:1] else v
+                    for k, v in uncond.items()}
             pred_c, pred_u = model(torch.cat([z, z]), torch.cat([lam, lam]), **both).chunk(2)
             pred = pred_u + guidance_scale * (pred_c - pred_u)
         else:

@@ -23,15 +23,16 @@ from torch.utils.data import DataLoader, Dataset
 from .losses import diffusion_loss
 from .checkpoint import save_checkpoint, load_checkpoint, latest_checkpoint, clean_tmp, encode_tensor, decode_tensor
 from .data import ImageFolder, image_grid, save_images, save_png
-from .shapes import ShapesDataset, check_validity
+from .shapes import ShapesDataset, CaptionedShapes, check_validity, check_faithfulness
+from .text import TextInputs
 from .config import TrainConfig, build_model, make_schedule, make_weighting, lr_at, check_resumable
 from .run import Run, seed_key
 from .report import IntervalLog, append_metrics, truncate_metrics, read_metrics, progress_line
 
 # %% auto #0
-__all__ = ['batch_indices', 'local_positions', 'example_noise', 'EMA', 'make_dataset', 'with_data_classes', 'make_optimizer',
-           'Parts', 'build_parts', 'LoopState', 'save', 'restore', 'NonFiniteLoss', 'train_step', 'ema_run',
-           'sample_grid', 'finish', 'run_loop', 'train']
+__all__ = ['TEXT_SPLITS', 'batch_indices', 'local_positions', 'example_noise', 'EMA', 'make_dataset', 'make_text_inputs',
+           'with_data_classes', 'make_optimizer', 'Parts', 'build_parts', 'LoopState', 'save', 'restore',
+           'NonFiniteLoss', 'train_step', 'ema_run', 'sample_grid', 'finish', 'text_faithfulness', 'run_loop', 'train']
 
 # %% ../nbs/34_train.ipynb #a836abc0
 def batch_indices(seed: int, step: int, n: int, batch_size: int) -> Tensor:
@@ -123,10 +124,21 @@ def _autocast(config: TrainConfig, device: torch.device):
 
 # %% ../nbs/34_train.ipynb #27a301b2
 def make_dataset(config: TrainConfig) -> Dataset:
-    "The training set: the bundled shapes or an image folder (labels from sub-folders)."
+    "The training set: the bundled shapes (captioned for a text run) or an image folder (labels from sub-folders; captions from metadata.jsonl or .txt)."
+    if config.data == "shapes" and config.text_conditional:
+        return CaptionedShapes(config.data_size, config.image_size, seed=config.data_seed, split="train", cache=config.data_cache)
     if config.data == "shapes": return ShapesDataset(config.data_size, config.image_size, seed=config.data_seed,
                                                         cache=config.data_cache)
-    return ImageFolder(config.data, config.image_size, flip=False)
+    return ImageFolder(config.data, config.image_size, flip=False, captions=config.text_conditional)
+
+def make_text_inputs(config: TrainConfig, dataset: Dataset, rank: int = 0, world: int = 1) -> TextInputs | None:
+    "The run's captions → network inputs; a frozen encoder's embeddings of every caption are cached first (rank 0, then the others)."
+    if not config.text_conditional: return None
+    if world > 1 and rank != 0: dist.barrier()
+    text = TextInputs(config.text_encoder, config.text_max_length, cache_dir=config.text_cache or Path(config.out_dir) / "text_cache")
+    if rank == 0: text.precompute([dataset.caption(i) for i in range(len(dataset))])
+    if world > 1 and rank == 0: dist.barrier()
+    return text
 
 def with_data_classes(config: TrainConfig, dataset) -> TrainConfig:
     "`config` with `num_classes` read from the data when class-conditional (an error if they disagree or the data has none)."
@@ -158,6 +170,7 @@ class Parts:
     ema: EMA
     schedule: Callable
     weighting: Callable | None
+    text: TextInputs | None = None  # captions → the network's text inputs (text runs)
     @property
     def out(self) -> Path: return Path(self.config.out_dir)
     @property
@@ -175,7 +188,8 @@ def build_parts(config: TrainConfig, model: nn.Module | None, device: torch.devi
     torch.manual_seed(seed_key(config.seed, "rank", rank))  # dropout differs per rank
     ddp = DDP(net, device_ids=[device.index] if device.type == "cuda" else None) if world > 1 else net
     if config.compile: ddp = torch.compile(ddp)
-    return Parts(config, device, rank, world, dataset, net, ddp, opt, ema, make_schedule(config), make_weighting(config))
+    return Parts(config, device, rank, world, dataset, net, ddp, opt, ema, make_schedule(config), make_weighting(config),
+                 make_text_inputs(config, dataset, rank, world))
 
 # %% ../nbs/34_train.ipynb #d6da9351
 @dataclass
@@ -237,8 +251,8 @@ def _step_loader(dataset, config: TrainConfig, start: int, world: int, rank: int
                       pin_memory=torch.cuda.is_available(), persistent_workers=False)
 
 def _micro_batch(p: Parts, batch, step: int, micro: int):
-    "Move a batch to the device, apply per-example flips and label dropout; draw `t` and `eps`."
-    c, (x, y) = p.config, batch
+    "Move a batch to the device, apply per-example flips, label and caption dropout; draw `t` and `eps`."
+    c, x, y = p.config, batch[0], batch[1]
     x = x.to(p.device, non_blocking=True)
     r = example_noise(c.seed, step, local_positions(c.batch_size, p.world, p.rank, c.grad_accum, micro), tuple(x.shape[1:]), device=p.device)
     if c.flip: x = torch.where((r["u_flip"] < 0.5)[:, None, None, None], x.flip(-1), x)
@@ -246,6 +260,9 @@ def _micro_batch(p: Parts, batch, step: int, micro: int):
     if c.class_conditional:
         y = y.to(p.device)
         cond["class_labels"] = torch.where(r["u_drop"] < c.label_dropout, torch.full_like(y, c.num_classes), y)
+    if c.text_conditional:                          # a dropped caption has no real token: the net's null sequence
+        cond.update(p.text(list(batch[2]), device=p.device))
+        cond["text_mask"] = cond["text_mask"] & (r["u_drop"] >= c.caption_dropout)[:, None]
     return x, r["t"], r["eps"], cond
 
 def train_step(p: Parts, batches, state: LoopState) -> Tensor:
@@ -292,14 +309,36 @@ def finish(p: Parts, state: LoopState, grid: Path | None, wall: float, run: Run 
                "sample_s_per_image": None,
                "validity_reasons": None, "eval_images": None}
     if p.rank == 0 and c.data == "shapes" and c.eval_n > 0:
-        t0 = time.perf_counter()
-        images = (run or ema_run(p)).generate(c.eval_n, seed=c.seed + 1)
+        t0, run = time.perf_counter(), run or ema_run(p)
+        images = run.generate(c.eval_n, seed=c.seed + 1)
         summary["sample_s_per_image"] = round((time.perf_counter() - t0) / c.eval_n, 4)
         report = check_validity(images, return_details=True)
         summary["validity"], summary["validity_reasons"] = float(report.fraction), report.reasons
+        if c.text_conditional:                      # held-in captions (training's colour × shape pairs, new scenes)
+            summary["faithfulness"] = float(check_faithfulness(images, run.prompts(range(c.eval_n))))
         summary["eval_images"] = str(save_images(images, p.out / "samples" / "eval")[0].parent)   # full size, one PNG each
     if p.rank == 0: (p.out / "summary.json").write_text(json.dumps(summary, indent=1))
     return summary
+
+TEXT_SPLITS = {"held-in": "train", "held-out": "heldout"}
+
+def text_faithfulness(run: Run, n: int = 128, scales=(1.0, 2.0, 4.0), seed: int = 1, log=None) -> list[dict]:
+    "Faithfulness of a shapes text run's samples to held-in and held-out captions at each guidance scale: one row per (split, scale)."
+    c, rows = run.config, []
+    if not (c.text_conditional and c.data == "shapes"):
+        raise ValueError("text_faithfulness scores text runs on the bundled shapes (text_conditional=True, data='shapes')")
+    for name, split in TEXT_SPLITS.items():
+        caps = CaptionedShapes(n, c.image_size, seed=20_000 + c.data_seed, split=split).captions
+        for w in scales:
+            t0 = time.perf_counter()
+            images = run.generate(n, seed=seed, prompts=caps, guidance_scale=float(w))
+            sec = (time.perf_counter() - t0) / n
+            rep = check_faithfulness(images, caps, return_details=True)
+            rows.append(dict(captions=name, guidance=float(w), faithful=rep.fraction, valid=rep.valid,
+                             **{f"{a}_agree": rep.agreement[a] for a in ("shape", "colour", "position")},
+                             s_per_image=round(sec, 4), n=n))
+            if log: log(rows[-1])
+    return rows
 
 def run_loop(p: Parts, state: LoopState) -> dict:
     "Step from `state` to `config.steps`, logging, checkpointing and sampling on the way; returns the summary."
