@@ -17,6 +17,7 @@ from .models import input_divisor
 from .presets import PRESETS, create_model, get_config, list_presets
 from .sampling import SAMPLERS
 from .text import t5_width, OWN_ENCODERS
+from .data import image_hw
 
 # %% auto #0
 __all__ = ['PRECISIONS', 'DEVICES', 'WEIGHTINGS', 'LR_SCHEDULES', 'RUN_PRESETS', 'RESUMABLE_CHANGES', 'TrainConfig',
@@ -43,7 +44,7 @@ class TrainConfig:
     data_size: int = 10_000               # number of procedural images when data="shapes"
     data_seed: int = 0                    # seed of the procedural images
     data_cache: bool = False              # keep rendered shapes in memory (uint8) after first use (256²: rendering ≈ 1/3 of a step)
-    image_size: int = 32                  # training resolution (images are resized and centre-cropped)
+    image_size: int | tuple = 32          # training resolution: S (square) or (H, W) (images are resized and centre-cropped)
     flip: bool = False                    # random horizontal flips
     num_workers: int = 0                  # DataLoader worker processes per rank
     # diffusion
@@ -99,7 +100,7 @@ def _cosine(frac: float) -> float: return 0.5 * (1 + math.cos(math.pi * frac))
 def _linear(frac: float) -> float: return 1.0 - frac
 LR_SCHEDULES = {"constant": _constant, "cosine": _cosine, "linear": _linear}
 
-_AT_LEAST = {1: ("steps", "batch_size", "grad_accum", "image_size", "log_every", "ckpt_every", "sample_steps",
+_AT_LEAST = {1: ("steps", "batch_size", "grad_accum", "log_every", "ckpt_every", "sample_steps",
                  "data_size", "keep_ckpts", "sample_n", "multiscale_base"),
              0: ("warmup_steps", "num_workers", "threads", "sample_every", "eval_n", "seed", "data_seed",
                  "weight_decay", "grad_clip", "guidance_scale")}
@@ -134,9 +135,10 @@ def _check_model(c: TrainConfig):
     try: net = get_config(c.model, **model_fields(c))
     except (TypeError, ValueError) as e: raise ValueError(f"model={c.model!r} with model_kw={c.model_kw}: {e}") from None
     d = input_divisor(net)
-    if c.image_size % d:
-        raise ValueError(f"image_size={c.image_size} does not fit model {c.model!r} (with model_kw={c.model_kw}): its input "
-                         f"side must be a multiple of {d}; sizes that work: {_sizes_near(c.image_size, d)}")
+    for side in image_hw(c.image_size):
+        if side % d:
+            raise ValueError(f"image_size={c.image_size} does not fit model {c.model!r} (with model_kw={c.model_kw}): its input "
+                             f"sides must be multiples of {d}; sizes that work: {_sizes_near(side, d)}")
 
 def _validate(c: TrainConfig):
     "Raise `ValueError` naming the first invalid field of `c`."
@@ -151,7 +153,10 @@ def _validate(c: TrainConfig):
     if c.guidance_scale != 1 and not (c.class_conditional or c.text_conditional):
         raise ValueError(f"guidance_scale={c.guidance_scale} needs class_conditional=True or text_conditional=True "
                          "(classifier-free guidance); use 1.0")
-    if c.multiscale: multiscale_sizes(c.image_size, c.multiscale_base)
+    if c.multiscale:
+        if not isinstance(c.image_size, int):
+            raise ValueError(f"multiscale=True needs a square image_size (its levels are base·2^k squares), got {c.image_size}")
+        multiscale_sizes(c.image_size, c.multiscale_base)
     make_schedule(c)
     _check_model(c)
 
@@ -259,6 +264,12 @@ RUN_PRESETS: dict[str, dict] = {
 # %% ../nbs/33_config.ipynb #623a3ace
 def _coerce(name: str, kind: str, value):
     "Convert `value` (possibly text) to the type `kind` of the config field `name`."
+    if name == "image_size":                            # S, or (H, W) / [H, W] / "HxW"; a square pair is S
+        if isinstance(value, str) and "x" not in value.lower():
+            try: value = int(float(value)) if float(value) == int(float(value)) else value
+            except ValueError: raise ValueError(f"config field 'image_size' expects S or HxW, got {value!r}") from None
+        H, W = image_hw(value)
+        return H if H == W else (H, W)
     try:
         if value is None and kind == "int": return None   # optional ints (num_classes)
         if kind == "bool" and isinstance(value, str):

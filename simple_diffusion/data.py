@@ -20,8 +20,9 @@ from torch.utils.data import Dataset, DataLoader, DistributedSampler, RandomSamp
 from PIL import Image, ImageOps
 
 # %% auto #0
-__all__ = ['IMAGE_EXTENSIONS', 'METADATA_FILE', 'to_uint8', 'from_uint8', 'image_grid', 'save_png', 'save_images', 'find_images',
-           'readable', 'load_rgb', 'read_captions', 'ImageFolder', 'read_images', 'make_loader', 'infinite']
+__all__ = ['IMAGE_EXTENSIONS', 'METADATA_FILE', 'to_uint8', 'from_uint8', 'image_grid', 'save_png', 'save_images', 'image_hw',
+           'find_images', 'readable', 'load_rgb', 'read_captions', 'ImageFolder', 'read_images', 'make_loader',
+           'infinite']
 
 # %% ../nbs/30_data.ipynb #cc9cfb8e
 def _desc(x) -> str:
@@ -89,9 +90,23 @@ def save_images(images: Tensor, folder, start: int = 0) -> list[Path]:
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".webp")
 def _exts() -> str: return "/".join(e[1:] for e in IMAGE_EXTENSIONS)
 
-def _check_image_size(image_size):
-    if not (isinstance(image_size, int) and not isinstance(image_size, bool) and image_size >= 8):
-        raise ValueError(f"image_size must be an integer ≥ 8 (pixels), got {image_size!r}")
+def image_hw(image_size) -> tuple[int, int]:
+    "`(H, W)` of an image size: an int S (a square, S × S) or a pair `(H, W)` (also `[H, W]` or the text `'HxW'`); each ≥ 8."
+    v = image_size
+    if isinstance(v, str) and "x" in v.lower(): v = v.lower().split("x")
+    if isinstance(v, (list, tuple)) and len(v) == 2:
+        try: v = tuple(int(a) if isinstance(a, str) else a for a in v)
+        except ValueError: pass
+    hw = (v, v) if isinstance(v, int) else v
+    if not (isinstance(hw, tuple) and len(hw) == 2 and all(isinstance(a, int) and not isinstance(a, bool) and a >= 8 for a in hw)):
+        raise ValueError(f"image_size must be an integer ≥ 8 (a square) or a pair (H, W) of integers ≥ 8 (e.g. (384, 640) "
+                         f"or '384x640'), got {image_size!r}")
+    return hw
+
+def _check_image_size(image_size, square: bool = False):
+    if square and not isinstance(image_size, int):
+        raise ValueError(f"image_size must be an integer ≥ 8 (pixels; these images are square), got {image_size!r}")
+    image_hw(image_size)
 
 def find_images(root) -> list[Path]:
     "Image files (by extension, any case) under `root`, recursively and sorted; hidden files and folders are skipped."
@@ -123,21 +138,21 @@ def _rgb(im: Image.Image) -> Image.Image:
         im.alpha_composite(rgba)
     return im.convert("RGB")
 
-def _square(im: Image.Image, image_size: int | None) -> np.ndarray:
-    "The centred square of `im` resized to `image_size` (antialiased bicubic) as uint8 `(S, S, 3)`; all of it if `None`."
+def _fit(im: Image.Image, image_size) -> np.ndarray:
+    "The largest centred crop of `im` with the aspect of `image_size` (S or (H, W)), resized to it (antialiased bicubic), as uint8 `(H, W, 3)`; all of it if `None`."
     if image_size is None: return np.asarray(im, dtype=np.uint8)
-    w, h = im.size
-    s = min(w, h)
-    box = ((w - s) / 2, (h - s) / 2, (w + s) / 2, (h + s) / 2)
-    return np.asarray(im.resize((image_size, image_size), Image.Resampling.BICUBIC, box=box), dtype=np.uint8)
+    (H, W), (w, h) = image_hw(image_size), im.size
+    cw, ch = (w, w * H / W) if w * H <= h * W else (h * W / H, h)
+    box = ((w - cw) / 2, (h - ch) / 2, (w + cw) / 2, (h + ch) / 2)
+    return np.asarray(im.resize((W, H), Image.Resampling.BICUBIC, box=box), dtype=np.uint8)
 
-def load_rgb(source, image_size: int | None = None) -> np.ndarray:
-    "A path, bytes or PIL image as uint8 `(S, S, 3)`: EXIF-rotated, on white, centre-cropped, resized (`None`: whole)."
-    if isinstance(source, Image.Image): return _square(_rgb(source), image_size)
+def load_rgb(source, image_size=None) -> np.ndarray:
+    "A path, bytes or PIL image as uint8 `(H, W, 3)`: EXIF-rotated, on white, centre-cropped to the aspect of `image_size` (S or (H, W)), resized (`None`: whole)."
+    if isinstance(source, Image.Image): return _fit(_rgb(source), image_size)
     if isinstance(source, (bytes, bytearray, memoryview)): source = io.BytesIO(bytes(source))
     with Image.open(source) as im:
-        if image_size and im.format == "JPEG": im.draft("RGB", (image_size, image_size))   # decode at 1/2, 1/4 or 1/8 scale if still ≥ S
-        return _square(_rgb(im), image_size)
+        if image_size and im.format == "JPEG": im.draft("RGB", image_hw(image_size)[::-1])   # decode at 1/2, 1/4 or 1/8 scale if still ≥ the size
+        return _fit(_rgb(im), image_size)
 
 # %% ../nbs/30_data.ipynb #c2a7f001
 METADATA_FILE = "metadata.jsonl"   # Hugging Face imagefolder: one {"file_name": ..., "text": ...} object per line

@@ -15,7 +15,7 @@ from typing import NamedTuple
 # %% auto #0
 __all__ = ['logsnr_features', 'LogSNREmbedding', 'GroupNorm32', 'norm', 'zero_module', 'EmbBlock', 'ContextBlock',
            'EmbSequential', 'ResBlock', 'Downsample', 'Upsample', 'num_heads', 'attention', 'AttentionBlock',
-           'TextContext', 'CrossAttentionBlock', 'TransformerBlock', 'sincos_2d', 'PatchIn', 'PatchOut']
+           'sincos_2d', 'TextContext', 'CrossAttentionBlock', 'TransformerBlock', 'PatchIn', 'PatchOut']
 
 # %% ../nbs/10_layers.ipynb #71131431
 def logsnr_features(logsnr: Tensor, dim: int, scale: float = 25.0, max_period: float = 10000.0) -> Tensor:
@@ -150,23 +150,36 @@ class AttentionBlock(EmbBlock):
         return x + self.proj(h)
 
 # %% ../nbs/10_layers.ipynb #c7a0e002
+def sincos_2d(h: int, w: int, dim: int, device=None, dtype=torch.float32) -> Tensor:
+    "Fixed 2D sine-cosine position embedding (h·w, dim): half the channels encode the row, half the column."
+    if dim % 4: raise ValueError(f"position embedding dim must be a multiple of 4, got {dim}")
+    q = dim // 4
+    freqs = torch.exp(-math.log(10000.0) * torch.arange(q, device=device, dtype=torch.float32) / q)
+    yy, xx = torch.meshgrid(torch.arange(h, device=device, dtype=torch.float32),
+                            torch.arange(w, device=device, dtype=torch.float32), indexing="ij")
+    ay, ax = yy.flatten()[:, None] * freqs, xx.flatten()[:, None] * freqs
+    return torch.cat([ay.sin(), ay.cos(), ax.sin(), ax.cos()], 1).to(dtype)
+
 class TextContext(NamedTuple):
     "What cross-attention reads: projected text `tokens` (B, L, D) and their `mask` (B, L), True at real tokens."
     tokens: Tensor
     mask: Tensor
 
 class CrossAttentionBlock(ContextBlock):
-    "Cross-attention from the pixels of a (B, C, H, W) map to a `TextContext` of width `ctx_dim`: GroupNorm, q 1×1, k/v linear, zero-init out."
-    def __init__(self, ch: int, ctx_dim: int, heads: int | None = None, head_channels: int | None = None, groups: int = 32):
+    "Cross-attention from the pixels of a (B, C, H, W) map to a `TextContext` of width `ctx_dim`: GroupNorm (+ 2D positions), q, k/v linear, zero-init out."
+    def __init__(self, ch: int, ctx_dim: int, heads: int | None = None, head_channels: int | None = None, groups: int = 32,
+                 positions: bool = True):
         super().__init__()
-        self.heads = num_heads(ch, heads, head_channels)
-        self.norm, self.q, self.kv = norm(ch, groups), nn.Conv2d(ch, ch, 1), nn.Linear(ctx_dim, 2 * ch)
+        self.heads, self.positions = num_heads(ch, heads, head_channels), positions
+        self.norm, self.q, self.kv = norm(ch, groups), nn.Linear(ch, ch), nn.Linear(ctx_dim, 2 * ch)
         self.proj = zero_module(nn.Conv2d(ch, ch, 1))
 
     def forward(self, x: Tensor, emb: Tensor | None = None, ctx: TextContext | None = None) -> Tensor:
         if ctx is None: return x
         B, C, H, W = x.shape
-        q = self.q(self.norm(x)).flatten(2).transpose(1, 2)
+        h = self.norm(x).flatten(2).transpose(1, 2)                  # (B, HW, C)
+        if self.positions: h = h + sincos_2d(H, W, C, x.device, h.dtype)
+        q = self.q(h)
         k, v = self.kv(ctx.tokens.to(q.dtype)).chunk(2, -1)
         h = attention(q, k, v, self.heads, ctx.mask).transpose(1, 2).reshape(B, C, H, W)
         return x + self.proj(h)
@@ -204,15 +217,6 @@ class TransformerBlock(nn.Module):
             h = h * (1 + scale) + shift
         return x + self.mlp(h)
 
-def sincos_2d(h: int, w: int, dim: int, device=None, dtype=torch.float32) -> Tensor:
-    "Fixed 2D sine-cosine position embedding (h·w, dim): half the channels encode the row, half the column."
-    if dim % 4: raise ValueError(f"position embedding dim must be a multiple of 4, got {dim}")
-    q = dim // 4
-    freqs = torch.exp(-math.log(10000.0) * torch.arange(q, device=device, dtype=torch.float32) / q)
-    yy, xx = torch.meshgrid(torch.arange(h, device=device, dtype=torch.float32),
-                            torch.arange(w, device=device, dtype=torch.float32), indexing="ij")
-    ay, ax = yy.flatten()[:, None] * freqs, xx.flatten()[:, None] * freqs
-    return torch.cat([ay.sin(), ay.cos(), ax.sin(), ax.cos()], 1).to(dtype)
 
 # %% ../nbs/10_layers.ipynb #32c23b28
 class PatchIn(nn.Conv2d):

@@ -30,7 +30,7 @@ __all__ = ['FAMILIES', 'INPUT_TRANSFORMS', 'NetConfig', 'UNetConfig', 'UViTConfi
 @dataclass
 class NetConfig:
     "Fields shared by every network in the zoo (per-level fields take one value or one per resolution level)."
-    image_size: int = 32                  # nominal input size: places attention, sizes the classifier's pool
+    image_size: int | tuple = 32          # nominal input size, S or (H, W): its shorter side places attention, sizes the classifier's pool
     in_channels: int = 3
     base_channels: int = 128
     channel_mult: tuple = (1, 2, 2, 2)    # width of level l = int(channel_mult[l] * base_channels)
@@ -125,7 +125,8 @@ def levels(cfg: NetConfig) -> list[Level]:
     for l, (b, d) in enumerate(zip(blocks, dec)):
         if not (isinstance(d, int) and 1 <= d <= b + 1):
             raise ValueError(f"decoder_blocks at level {l} must be an int from 1 to num_blocks + 1 = {b + 1}, got {d!r}")
-    res = [cfg.image_size // k // 2 ** l for l in range(L)]
+    side = cfg.image_size if isinstance(cfg.image_size, int) else min(cfg.image_size)   # (H, W): levels named by the short side
+    res = [side // k // 2 ** l for l in range(L)]
     if res[-1] < 1: raise ValueError(f"image_size={cfg.image_size} is too small for {L} levels at input_factor {k}")
     return [Level(r, int(m * cfg.base_channels), b, d, p, r in cfg.attn_resolutions)
             for r, m, b, d, p in zip(res, cfg.channel_mult, blocks, dec, drops)]
@@ -220,16 +221,15 @@ class DiffusionNet(nn.Module):
             if self.text_encoder is None:
                 raise ValueError(f"got integer token ids as text, but this model has no text encoder of its own "
                                  f"(text_encoder=None): pass embeddings (B, L, {D}) from the encoder it was trained with")
-            seen = mask.clone(); seen[~mask.any(1), 0] = True    # an empty row still encodes one token (no NaN); nulled below
+            seen = mask.clone(); seen[:, 0] |= ~mask.any(1)       # an empty row still encodes one token (no NaN); nulled below
             text = self.text_encoder(text, seen)
         if text.shape[1] < K:                                    # room for the null sequence
             text, mask = F.pad(text, (0, 0, 0, K - text.shape[1])), F.pad(mask, (0, K - mask.shape[1]))
         text = text.to(self.null_text.dtype)
-        null = ~mask.any(1)
-        if null.any():
-            nt, nm = torch.zeros_like(text), torch.zeros_like(mask)
-            nt[:, :K], nm[:, :K] = self.null_text, True
-            text, mask = torch.where(null[:, None, None], nt, text), torch.where(null[:, None], nm, mask)
+        null = ~mask.any(1)                                      # (no data-dependent branch: runs on the meta device too)
+        nt, nm = torch.zeros_like(text), torch.zeros_like(mask)
+        nt[:, :K], nm[:, :K] = self.null_text.to(text.dtype), True
+        text, mask = torch.where(null[:, None, None], nt, text), torch.where(null[:, None], nm, mask)
         tokens = self.text_proj(text)
         m = mask[..., None].to(tokens.dtype)
         pooled = (tokens * m).sum(1) / m.sum(1)

@@ -96,11 +96,14 @@ PRESETS = {
                                            num_classes=10)),
     # simple diffusion text-to-image U-ViT [SD Sec. 6, second-hand]: the ImageNet U-ViT "2B" without classes, on frozen
     # T5-XXL embeddings (width 4096, the T5 v1.1 XXL config), cross-attending to them in every transformer block;
-    # 256²: DWT 1, 512²: DWT 2. The cross-attention adds ≈ 0.45 B to the 2 B. (384×640: needs non-square sizes, not yet.)
+    # 256²: DWT 1, 512²: DWT 2. The cross-attention adds ≈ 0.45 B to the 2 B. 384×640 (H × W): the paper gives no layout;
+    # ours: DWT 2 like 512² (≈ as many pixels), so the transformer runs on 12×20 = 240 tokens (512²: 256).
     "sd_uvit_t2i256": ("uvit", dict(_SD_UVIT, num_classes=None, image_size=256, input_transform="dwt", input_factor=2,
                                     text_dim=4096)),
     "sd_uvit_t2i512": ("uvit", dict(_SD_UVIT, num_classes=None, image_size=512, input_transform="dwt", input_factor=4,
                                     text_dim=4096)),
+    "sd_uvit_t2i384x640": ("uvit", dict(_SD_UVIT, num_classes=None, image_size=(384, 640), input_transform="dwt",
+                                        input_factor=4, text_dim=4096)),
 }
 # text CPU presets (ours, for text_demo): the tiny nets with their own text transformer (width 128, 2 layers, GLIDE's
 # jointly trained encoder; byte-level by default, word-level with text_encoder="words"), cross-attention at 8² and 4² (U-Net) or in every transformer block (U-ViT)

@@ -15,6 +15,7 @@ from .config import TrainConfig, config_from_dict, build_model, make_schedule
 from .sampling import sample
 from .text import TextInputs, check_texts
 from .shapes import CaptionedShapes
+from .data import image_hw
 
 # %% auto #0
 __all__ = ['EVAL_BATCH', 'seed_key', 'image_generators', 'FixedBatch', 'Run']
@@ -121,11 +122,11 @@ class Run:
     @torch.no_grad()
     def generate(self, n: int, seed: int = 0, batch: int = 64, start: int = 0, class_labels=None, callback=None,
                  progress: bool = False, eval_batch: int = EVAL_BATCH, prompts=None, **options) -> Tensor:
-        "Images `start … start+n−1` as `(n, 3, S, S)` in [-1, 1] (text runs: of `prompts`, default `self.prompts`); image i depends only on `seed`, `i`, its prompt and the options."
+        "Images `start … start+n−1` as `(n, 3, H, W)` in [-1, 1] (text runs: of `prompts`, default `self.prompts`); image i depends only on `seed`, `i`, its prompt and the options."
         if not (isinstance(n, int) and n >= 1): raise ValueError(f"n must be a positive integer, got {n!r}")
         if not (isinstance(batch, int) and batch >= 1): raise ValueError(f"batch must be a positive integer, got {batch!r}")
         opts = {**self.sampling, **options}
-        sampler, steps, S = opts.pop("sampler"), opts.pop("steps"), self.config.image_size
+        sampler, steps, (H, W) = opts.pop("sampler"), opts.pop("steps"), image_hw(self.config.image_size)
         if class_labels is not None:
             class_labels = torch.as_tensor(class_labels, dtype=torch.long).flatten()
             if len(class_labels) != n: raise ValueError(f"class_labels must hold n={n} labels, got {len(class_labels)}")
@@ -142,7 +143,7 @@ class Run:
             if self.text is not None:
                 caps = self.prompts(idx) if prompts is None else prompts[i - start:i - start + len(idx)]
                 cond = self.text(caps, device=self.device)
-            out.append(sample(net, (len(idx), 3, S, S), schedule, steps, sampler=sampler, device=self.device, cond=cond,
+            out.append(sample(net, (len(idx), 3, H, W), schedule, steps, sampler=sampler, device=self.device, cond=cond,
                               prediction=self.config.prediction, class_labels=y, generator=image_generators(seed, idx, self.device),
                               callback=callback, progress=progress, **opts).float().cpu())
         return torch.cat(out)

@@ -11,7 +11,7 @@ import torch
 from torch import Tensor
 
 # %% auto #0
-__all__ = ['SCHEDULES', 'alpha_sigma', 'Schedule', 'CosineSchedule', 'pooled_snr_gain', 'ShiftedCosineSchedule',
+__all__ = ['SCHEDULES', 'alpha_sigma', 'Schedule', 'effective_side', 'CosineSchedule', 'pooled_snr_gain', 'ShiftedCosineSchedule',
            'InterpolatedCosineSchedule', 'LinearBetaSchedule', 'get_schedule']
 
 # %% ../nbs/00_schedules.ipynb #59d84e77
@@ -56,8 +56,13 @@ def _check_range(logsnr_min: float, logsnr_max: float):
         raise ValueError(f"need finite logsnr_min < logsnr_max, got logsnr_min={logsnr_min}, logsnr_max={logsnr_max}")
 
 def _check_size(name: str, value):
-    if not (isinstance(value, (int, float)) and value > 0):
-        raise ValueError(f"{name} must be a positive number of pixels, got {value!r}")
+    ok = lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0
+    if not (ok(value) or (isinstance(value, (tuple, list)) and len(value) == 2 and all(map(ok, value)))):
+        raise ValueError(f"{name} must be a positive number of pixels, or a pair (H, W) of them, got {value!r}")
+
+def effective_side(size) -> float:
+    "The side of the square with as many pixels as `size` (S, or (H, W): √(H·W)) — what a resolution shift depends on."
+    return float(size) if isinstance(size, (int, float)) else math.sqrt(size[0] * size[1])
 
 @dataclass(frozen=True, repr=False)
 class CosineSchedule(Schedule):
@@ -86,7 +91,7 @@ def pooled_snr_gain(z_noise: Tensor, s: int) -> float:
 @dataclass(frozen=True, repr=False)
 class ShiftedCosineSchedule(Schedule):
     "Shifted cosine `logsnr_cosine(t) + 2 log(base_size / image_size)`, shift after the clip [SD Sec. 3.1, Eq. 5]."
-    image_size: int            # d: the resolution the model is trained at
+    image_size: int | tuple    # d: the resolution the model is trained at (H, W: d = √(H·W), the same pixel count)
     base_size: int = 64        # b: the resolution at which the plain cosine schedule is right (paper: 64)
     logsnr_min: float = -15.0  # clip of the underlying cosine (before the shift)
     logsnr_max: float = 15.0
@@ -95,7 +100,7 @@ class ShiftedCosineSchedule(Schedule):
         _check_size("image_size", self.image_size); _check_size("base_size", self.base_size)
         _check_range(self.logsnr_min, self.logsnr_max)
     @property
-    def shift(self) -> float: return 2 * math.log(self.base_size / self.image_size)
+    def shift(self) -> float: return 2 * math.log(self.base_size / effective_side(self.image_size))
     @property
     def cosine(self) -> CosineSchedule: return CosineSchedule(self.logsnr_min, self.logsnr_max)
     def logsnr(self, t): return self.cosine.logsnr(t) + self.shift
@@ -105,7 +110,7 @@ class ShiftedCosineSchedule(Schedule):
 @dataclass(frozen=True, repr=False)
 class InterpolatedCosineSchedule(Schedule):
     "`t·shifted(noisy_end_base) + (1−t)·shifted(clean_end_base)`: strong shift at t=1 [SD Sec. 3.1, App. pseudocode]."
-    image_size: int             # d: training resolution
+    image_size: int | tuple     # d: training resolution (S, or (H, W))
     noisy_end_base: int = 32    # shift used at t=1 (the paper's "low", 32 → a strong shift)
     clean_end_base: int = 256   # shift used at t=0 (the paper's "high", 256 → a weak shift)
     logsnr_min: float = -15.0

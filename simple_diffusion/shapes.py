@@ -98,7 +98,7 @@ class ShapesDataset(Dataset):
 
     def __init__(self, n: int, image_size: int, seed: int = 0, size_range=(0.25, 0.38), rotate: bool = False,
                  texture: float = 0.0, cache: bool = False):
-        _check_image_size(image_size)
+        _check_image_size(image_size, square=True)
         if not (isinstance(n, int) and n >= 1): raise ValueError(f"n must be a positive integer, got {n!r}")
         if not (isinstance(seed, int) and seed >= 0): raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
         if not 0 < size_range[0] <= size_range[1] <= 0.44:
@@ -274,9 +274,9 @@ BACKGROUND_COLOURS = {"light grey": (0.7, 0.7, 0.7), "dark grey": (0.22, 0.22, 0
 SIZES = ("small", "large")
 POSITIONS = ("at the top left", "at the top", "at the top right", "on the left", "in the centre", "on the right",
              "at the bottom left", "at the bottom", "at the bottom right")          # the 3×3 grid, row by row
-SIZE_RANGES = {"small": (0.165, 0.185), "large": (0.23, 0.25)}                    # circumradius / image side
-CELL_OFFSET = 0.18                                                                # cell centres at 0.5 ± CELL_OFFSET
-_JITTER = dict(position=0.02, colour=0.03, background=0.03, gradient=0.04)         # uniform half-widths
+SIZE_RANGES = {"small": (0.20, 0.22), "large": (0.27, 0.29)}                      # circumradius / image side
+CELL_OFFSET = 0.14                                                                # cell centres at 0.5 ± CELL_OFFSET
+_JITTER = dict(position=0.015, colour=0.03, background=0.03, gradient=0.04)         # uniform half-widths
 
 def _cell_centre(position: str):
     row, col = divmod(POSITIONS.index(position), 3)
@@ -348,7 +348,7 @@ class CaptionedShapes(Dataset):
     num_classes = len(SHAPES)
 
     def __init__(self, n: int, image_size: int, seed: int = 0, split: str = "train", cache: bool = False):
-        _check_image_size(image_size)
+        _check_image_size(image_size, square=True)
         if not (isinstance(n, int) and n >= 1): raise ValueError(f"n must be a positive integer, got {n!r}")
         if not (isinstance(seed, int) and seed >= 0): raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
         if split not in SPLITS: raise ValueError(f"split must be one of {', '.join(map(repr, SPLITS))}, got {split!r}")
