@@ -28,8 +28,8 @@ from .run import Run, image_generators
 from .shapes import ShapesDataset, check_validity
 
 # %% auto #0
-__all__ = ['BUDGET', 'PROFILES', 'EXPERIMENTS', 'SUITES', 'LOGSNR_GRID', 'MEASURES', 'arm_config', 'run_key', 'loss_by_logsnr',
-           'run_arm', 'run_experiment', 'suite_runs', 'summarize', 'verdict', 'results_table']
+__all__ = ['BUDGET', 'PROFILES', 'EXPERIMENTS', 'SUITES', 'LATER_FIELDS', 'LOGSNR_GRID', 'MEASURES', 'arm_config', 'run_key',
+           'loss_by_logsnr', 'run_arm', 'run_experiment', 'suite_runs', 'summarize', 'verdict', 'results_table']
 
 # %% ../nbs/61_ablations.ipynb #790494f7
 BUDGET = dict(model="tiny_unet128", image_size=128, data="shapes", data_size=50_000, batch_size=32, steps=1000,
@@ -95,9 +95,15 @@ def arm_config(experiment: str, arm: str, seed: int = 0, out_dir: str | os.PathL
     cfg = make_config(None, **values)
     return make_config(None, **{**values, "out_dir": str(Path(out_dir) / run_key(cfg))})
 
+# TrainConfig fields added after runs were first cached: in a key only when they differ from their default, so that
+# adding a field never renames (and so re-runs) the committed runs
+LATER_FIELDS = {"text_conditional": False, "text_encoder": "bytes", "text_max_length": 64, "caption_dropout": 0.1,
+                "text_cache": ""}
+
 def run_key(config: TrainConfig) -> str:
     "A short stable name for a run: a hash of its config without `out_dir`, `progress` and the logging cadence."
-    d = {k: v for k, v in asdict(config).items() if k not in ("out_dir", "progress", "log_every")}
+    d = {k: v for k, v in asdict(config).items() if k not in ("out_dir", "progress", "log_every")
+         and not (k in LATER_FIELDS and v == LATER_FIELDS[k])}
     return hashlib.sha1(json.dumps(d, sort_keys=True, default=str).encode()).hexdigest()[:12]
 
 # %% ../nbs/61_ablations.ipynb #b7a51c02
