@@ -97,13 +97,13 @@ def arm_config(experiment: str, arm: str, seed: int = 0, out_dir: str | os.PathL
 
 # TrainConfig fields added after runs were first cached: in a key only when they differ from their default, so that
 # adding a field never renames (and so re-runs) the committed runs
-LATER_FIELDS = {"text_conditional": False, "text_encoder": "bytes", "text_max_length": 64, "caption_dropout": 0.1,
-                "text_cache": ""}
+LATER_FIELDS = ("text_conditional", "text_encoder", "text_max_length", "caption_dropout", "text_cache")
 
 def run_key(config: TrainConfig) -> str:
     "A short stable name for a run: a hash of its config without `out_dir`, `progress` and the logging cadence."
+    default = asdict(TrainConfig())
     d = {k: v for k, v in asdict(config).items() if k not in ("out_dir", "progress", "log_every")
-         and not (k in LATER_FIELDS and v == LATER_FIELDS[k])}
+         and not (k in LATER_FIELDS and v == default[k])}
     return hashlib.sha1(json.dumps(d, sort_keys=True, default=str).encode()).hexdigest()[:12]
 
 # %% ../nbs/61_ablations.ipynb #b7a51c02

@@ -18,7 +18,7 @@ from .shapes import CaptionedShapes
 from .data import image_hw
 
 # %% auto #0
-__all__ = ['EVAL_BATCH', 'seed_key', 'image_generators', 'FixedBatch', 'Run']
+__all__ = ['EVAL_BATCH', 'seed_key', 'image_generators', 'FixedBatch', 'text_inputs', 'Run']
 
 # %% ../nbs/35_run.ipynb #b05b2d2f
 def seed_key(*parts) -> int:
@@ -58,6 +58,11 @@ class FixedBatch:
 def _pick_device(device) -> torch.device:
     if device in (None, "auto"): return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     return torch.device(device)
+
+def text_inputs(config: TrainConfig) -> TextInputs | None:
+    "The `TextInputs` of a text run's config (frozen-encoder embeddings cached in `text_cache`, default `out_dir/text_cache`); None without text."
+    if not config.text_conditional: return None
+    return TextInputs(config.text_encoder, config.text_max_length, cache_dir=config.text_cache or Path(config.out_dir) / "text_cache")
 
 class Run:
     "A trained run: `Run(path)` with a run folder, its `ckpt` folder, or one `step_*` checkpoint."
@@ -99,11 +104,7 @@ class Run:
     @property
     def text(self):
         "The run's `TextInputs` (captions → network inputs), or None for a run without text; built once."
-        c = self.config
-        if not c.text_conditional: return None
-        if getattr(self, "_text", None) is None:
-            cache = c.text_cache or (Path(c.out_dir) / "text_cache")
-            self._text = TextInputs(c.text_encoder, c.text_max_length, cache_dir=cache)
+        if getattr(self, "_text", None) is None: self._text = text_inputs(self.config)
         return self._text
 
     def prompts(self, indices) -> list[str] | None:

@@ -147,7 +147,11 @@ def make_denoiser(model: Callable, prediction: str = "v", *, class_labels: Tenso
         cond = {**cond, "text_mask": torch.ones(cond["text"].shape[:2], dtype=torch.bool, device=cond["text"].device)}
     as_input = guided and getattr(model, "guidance_conditioned", False)   # a guidance-distilled student: one call
     null = null_label_of(model, null_label) if guided and not as_input and class_labels is not None else None
-    uncond = unconditional(cond, null) if guided and not as_input else None
+    both = None                                                           # conditional and unconditional inputs, stacked once
+    if guided and not as_input:
+        B = (class_labels if class_labels is not None else cond["text"]).shape[0]
+        both = {k: torch.cat([cond[k], v]) if isinstance(v, Tensor) and v.shape[:1] == (B,) else v
+                for k, v in unconditional(cond, null).items()}
 
     def denoise(z: Tensor, logsnr: float):
         lam = torch.full((z.shape[0],), float(logsnr), dtype=z.dtype, device=z.device)
@@ -155,8 +159,6 @@ def make_denoiser(model: Callable, prediction: str = "v", *, class_labels: Tenso
             w = guidance_scale if _in_interval(logsnr, guidance_interval) else 1.0
             pred = model(z, lam, **cond, guidance=torch.full_like(lam, w))
         elif guided and _in_interval(logsnr, guidance_interval):
-            both = {k: torch.cat([cond[k], v]) if isinstance(v, Tensor) and v.shape[:1] == z.shape[:1] else v
-                    for k, v in uncond.items()}
             pred_c, pred_u = model(torch.cat([z, z]), torch.cat([lam, lam]), **both).chunk(2)
             pred = pred_u + guidance_scale * (pred_c - pred_u)
         else:

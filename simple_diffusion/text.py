@@ -96,22 +96,24 @@ class T5TextEncoder:
         return torch.cat(embs).cpu(), torch.cat(masks).cpu()
 
 # %% ../nbs/13_text.ipynb #7e47000c
-_BYTE_WARNED = []
+_TRUNCATION_WARNED: set[str] = set()          # token units ("bytes", "words") already warned about in this process
+
+def _pack(seqs: list[list[int]], max_length: int, eos: int, unit: str) -> tuple[Tensor, Tensor]:
+    "Token id lists as ids (B, max_length): each truncated to `max_length − 1` (one warning per unit and process), `eos` appended, 0-padded; the mask."
+    ids = torch.zeros(len(seqs), max_length, dtype=torch.long)
+    mask = torch.zeros(len(seqs), max_length, dtype=torch.bool)
+    for i, q in enumerate(seqs):
+        if len(q) > max_length - 1 and unit not in _TRUNCATION_WARNED:
+            warnings.warn(f"a caption is longer than max_length={max_length} {unit} (with the end token) and is truncated "
+                          "(this warning is given once)", stacklevel=3)
+            _TRUNCATION_WARNED.add(unit)
+        q = q[: max_length - 1] + [eos]
+        ids[i, :len(q)], mask[i, :len(q)] = torch.tensor(q), True
+    return ids, mask
 
 def byte_tokenize(texts: list[str], max_length: int) -> tuple[Tensor, Tensor]:
     "UTF-8 byte ids (B, max_length) with an end token (256), truncated (one warning per process) and padded; the mask of real tokens."
-    texts = check_texts(texts)
-    ids = torch.zeros(len(texts), max_length, dtype=torch.long)
-    mask = torch.zeros(len(texts), max_length, dtype=torch.bool)
-    for i, t in enumerate(texts):
-        b = list(t.encode("utf-8"))
-        if len(b) > max_length - 1 and not _BYTE_WARNED:
-            warnings.warn(f"a caption is longer than max_length={max_length} bytes (with the end token) and is truncated "
-                          "(this warning is given once)", stacklevel=2)
-            _BYTE_WARNED.append(True)
-        b = b[: max_length - 1] + [ByteEncoder.EOS]
-        ids[i, :len(b)], mask[i, :len(b)] = torch.tensor(b), True
-    return ids, mask
+    return _pack([list(t.encode("utf-8")) for t in check_texts(texts)], max_length, ByteEncoder.EOS, "bytes")
 
 class ByteEncoder(nn.Module):
     "A small transformer over UTF-8 bytes, trained jointly with the diffusion model [GLIDE]: `encode(texts) -> (emb, mask)`."
@@ -140,23 +142,13 @@ class ByteEncoder(nn.Module):
         dev = self.pos.device
         return self(ids.to(dev), mask.to(dev)), mask.to(dev)
 
-_WORD_WARNED = []
+def _word_id(word: str, vocab: int) -> int:
+    return 1 + int.from_bytes(hashlib.blake2b(word.encode(), digest_size=8).digest(), "little") % (vocab - 1)
 
 def word_tokenize(texts: list[str], max_length: int, vocab: int = 8192) -> tuple[Tensor, Tensor]:
     "Hashed word ids (B, max_length): lower-cased words (letters and digits) → 1 + blake2b(word) mod (vocab − 1), an end token (vocab), padding 0; the mask."
-    texts = check_texts(texts)
-    ids = torch.zeros(len(texts), max_length, dtype=torch.long)
-    mask = torch.zeros(len(texts), max_length, dtype=torch.bool)
-    for i, t in enumerate(texts):
-        w = [1 + int.from_bytes(hashlib.blake2b(x.encode(), digest_size=8).digest(), "little") % (vocab - 1)
-             for x in re.findall(r"[0-9a-z]+", t.lower())]
-        if len(w) > max_length - 1 and not _WORD_WARNED:
-            warnings.warn(f"a caption is longer than max_length={max_length} words (with the end token) and is truncated "
-                          "(this warning is given once)", stacklevel=2)
-            _WORD_WARNED.append(True)
-        w = w[: max_length - 1] + [vocab]
-        ids[i, :len(w)], mask[i, :len(w)] = torch.tensor(w), True
-    return ids, mask
+    return _pack([[_word_id(x, vocab) for x in re.findall(r"[0-9a-z]+", t.lower())] for t in check_texts(texts)],
+                 max_length, vocab, "words")
 
 class WordEncoder(ByteEncoder):
     "`ByteEncoder` over hashed words instead of bytes (no vocabulary file; ≈ 5× shorter sequences for English captions)."

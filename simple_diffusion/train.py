@@ -26,7 +26,7 @@ from .data import ImageFolder, image_grid, save_images, save_png
 from .shapes import ShapesDataset, CaptionedShapes, check_validity, check_faithfulness
 from .text import TextInputs
 from .config import TrainConfig, build_model, make_schedule, make_weighting, lr_at, check_resumable
-from .run import Run, seed_key
+from .run import Run, seed_key, text_inputs
 from .report import IntervalLog, append_metrics, truncate_metrics, read_metrics, progress_line
 
 # %% auto #0
@@ -135,7 +135,7 @@ def make_text_inputs(config: TrainConfig, dataset: Dataset, rank: int = 0, world
     "The run's captions → network inputs; a frozen encoder's embeddings of every caption are cached first (rank 0, then the others)."
     if not config.text_conditional: return None
     if world > 1 and rank != 0: dist.barrier()
-    text = TextInputs(config.text_encoder, config.text_max_length, cache_dir=config.text_cache or Path(config.out_dir) / "text_cache")
+    text = text_inputs(config)
     if rank == 0: text.precompute([dataset.caption(i) for i in range(len(dataset))])
     if world > 1 and rank == 0: dist.barrier()
     return text
