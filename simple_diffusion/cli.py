@@ -11,7 +11,7 @@ from pathlib import Path
 
 from .config import RUN_PRESETS, make_config
 from .launch import launch
-from .run import Run
+from .run import Run, sample_cascade
 from .data import image_grid, save_images, save_png
 from .metrics import evaluate, ALL_METRICS
 from .distill import DistillConfig, distill
@@ -63,8 +63,9 @@ def _generate(run: Run, args):
     return run.generate(n, seed=args.seed, batch=args.batch, prompts=prompts, **opts), opts, prompts
 
 def cmd_sample(args) -> list[Path]:
-    "Sample from a run: one PNG grid plus one PNG per image; returns the written paths."
+    "Sample from a run (through an `--upsampler` run: a cascade): one PNG grid plus one PNG per image; returns the written paths."
     run = Run(args.checkpoint, ema=not args.raw, device=args.device)
+    if getattr(args, "upsampler", None): return _cascade(run, args)
     images, opts, prompts = _generate(run, args)
     out = Path(args.out or run.checkpoint.parent.parent / "samples" / f"{run.checkpoint.name}_{opts['sampler']}{opts['steps']}")
     paths = [save_png(image_grid(images), out / "grid.png")] + save_images(images, out)
@@ -72,6 +73,19 @@ def cmd_sample(args) -> list[Path]:
         (out / "prompts.txt").write_text("".join(p.replace("\n", " ") + "\n" for p in prompts), encoding="utf-8")
         paths.append(out / "prompts.txt")
     print(f"wrote {len(images)} samples and a grid to {out}", flush=True)
+    return paths
+
+def _cascade(base: Run, args) -> list[Path]:
+    "`sample BASE --upsampler UP`: the base run's samples (with the sampling options given) refined by the upsampler run (its own options)."
+    if _prompts(args): raise ValueError("--upsampler cascades class or unconditional runs; it takes no prompts")
+    up = Run(args.upsampler, ema=not args.raw, device=args.device)
+    opts = {**base.sampling, **_sampling_options(args)}
+    n = args.n if args.n is not None else 64
+    low, images = sample_cascade(base, up, n, seed=args.seed, batch=args.batch, base_options=opts)
+    out = Path(args.out or up.checkpoint.parent.parent / "samples" / f"cascade_{base.checkpoint.name}_{up.checkpoint.name}")
+    paths = [save_png(image_grid(images), out / "grid.png")] + save_images(images, out)
+    paths += [save_png(image_grid(low), out / "low_res" / "grid.png")] + save_images(low, out / "low_res")
+    print(f"wrote {len(images)} cascade samples ({tuple(low.shape[-2:])} → {tuple(images.shape[-2:])}) and grids to {out}", flush=True)
     return paths
 
 def cmd_distill(args) -> dict:
@@ -109,6 +123,7 @@ def make_parser() -> argparse.ArgumentParser:
     s.add_argument("checkpoint", help="a run folder, its ckpt folder, or a step_XXXXXXX folder")
     _sampling_args(s)
     s.add_argument("--out", help="output folder (default: <run>/samples/<step>_<sampler><steps>)")
+    s.add_argument("--upsampler", metavar="RUN", help="a super-resolution run that refines every sample (a cascade; low-res images in <out>/low_res)")
     d = sub.add_parser("distill", help="distil a run into few-step students",
                        description="Guided progressive distillation of a training run (resumes in the same --out-dir).",
                        epilog="keys: see simple_diffusion.distill.DistillConfig (start_steps, rounds, updates, guidance_updates, "

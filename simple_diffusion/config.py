@@ -55,6 +55,10 @@ class TrainConfig:
     weighting_kw: dict = field(default_factory=dict)  # its arguments (e.g. gamma, bias)
     multiscale: bool = False              # simple diffusion's multiscale loss [SD Sec. 3.2]
     multiscale_base: int = 32             # its coarsest resolution
+    vlb_weight: float = 1e-3              # λ of the hybrid loss L_simple + λ·L_vlb, used when the model learns Σ (learn_sigma) [iDDPM]
+    vlb_steps: int = 0                    # the hybrid loss's grid T (0: the schedule's own T for linear_beta, else 1000)
+    low_res_logsnr_range: tuple = (0.0, 10.0)  # an upsampler with low_res_noise: its input noised to log-SNR ~ U(range) in training ...
+    low_res_logsnr: float = 6.0           # ... and to this fixed level when sampling [CDM; Imagen]
     # optimisation
     steps: int = 1000                     # optimizer steps
     batch_size: int = 64                  # global batch: all ranks and accumulation steps together
@@ -153,6 +157,11 @@ def _validate(c: TrainConfig):
     if c.guidance_scale != 1 and not (c.class_conditional or c.text_conditional):
         raise ValueError(f"guidance_scale={c.guidance_scale} needs class_conditional=True or text_conditional=True "
                          "(classifier-free guidance); use 1.0")
+    if not c.vlb_weight >= 0: raise ValueError(f"vlb_weight must be >= 0, got {c.vlb_weight}")
+    if c.vlb_steps == 1 or c.vlb_steps < 0: raise ValueError(f"vlb_steps must be 0 (the schedule's) or >= 2, got {c.vlb_steps}")
+    r = tuple(c.low_res_logsnr_range)
+    if len(r) != 2 or not r[0] < r[1]:
+        raise ValueError(f"low_res_logsnr_range must be (low, high) log-SNRs with low < high, got {c.low_res_logsnr_range}")
     if c.multiscale:
         if not isinstance(c.image_size, int):
             raise ValueError(f"multiscale=True needs a square image_size (its levels are base·2^k squares), got {c.image_size}")

@@ -15,7 +15,7 @@ import torch
 from torch import nn, Tensor
 
 from .schedules import Schedule, alpha_sigma
-from .forward import bcast, diffuse, to_x_eps
+from .forward import bcast, diffuse, split_output, to_x_eps
 from .sampling import logsnr_grid, null_label_of
 from .checkpoint import (save_checkpoint, latest_checkpoint, load_checkpoint, load_ema, resolve_checkpoint,
                                          clean_tmp)
@@ -76,11 +76,12 @@ def x_predictor(model: Callable, prediction: str = "v", class_labels: Tensor | N
     null = null_label_of(model, null_label) if guidance is not None and not takes_scale else None
 
     def f(z: Tensor, logsnr: Tensor) -> Tensor:
-        if guidance is None: pred = model(z, logsnr, **cond)
-        elif takes_scale: pred = model(z, logsnr, **cond, guidance=guidance)
+        if guidance is None: pred = split_output(model(z, logsnr, **cond), z)[0]      # a learned Σ plays no part here
+        elif takes_scale: pred = split_output(model(z, logsnr, **cond, guidance=guidance), z)[0]
         else:
             y = cond["class_labels"]
-            pc, pu = model(torch.cat([z, z]), torch.cat([logsnr, logsnr]), class_labels=torch.cat([y, torch.full_like(y, null)])).chunk(2)
+            pc, pu = (split_output(o, z)[0] for o in model(torch.cat([z, z]), torch.cat([logsnr, logsnr]),
+                                                           class_labels=torch.cat([y, torch.full_like(y, null)])).chunk(2))
             pred = pu + bcast(guidance.to(pu.dtype), pu) * (pc - pu)
         return to_x_eps(pred.to(z.dtype), z, logsnr, prediction)[0]
     return f

@@ -10,7 +10,7 @@ from torch import Tensor
 from .schedules import alpha_sigma
 
 # %% auto #0
-__all__ = ['PREDICTIONS', 'bcast', 'diffuse', 'to_x_eps', 'from_x_eps']
+__all__ = ['PREDICTIONS', 'bcast', 'diffuse', 'to_x_eps', 'from_x_eps', 'split_output']
 
 # %% ../nbs/01_forward.ipynb #76f1a4e2
 def bcast(logsnr: Tensor, x: Tensor) -> Tensor:
@@ -46,3 +46,11 @@ def from_x_eps(x: Tensor, eps: Tensor, logsnr: Tensor, prediction: str = "v") ->
     if prediction == "x": return x
     alpha, sigma = alpha_sigma(bcast(logsnr, x))
     return alpha * eps - sigma * x
+
+# %% ../nbs/01_forward.ipynb #c4d2a7e2
+def split_output(out: Tensor, z: Tensor) -> tuple[Tensor, Tensor | None]:
+    "`(prediction, v)` of a network output for input `z`: v is the learned-variance half of a 2·C output, else None."
+    C = z.shape[1]
+    if out.shape[1] == C: return out, None
+    if out.shape[1] == 2 * C: return out[:, :C], out[:, C:]
+    raise ValueError(f"a network output for {C}-channel z has {C} or {2 * C} channels (with learned Σ), got {out.shape[1]}")

@@ -52,6 +52,9 @@ class NetConfig:
     checkpoint: bool = False              # gradient checkpointing of every block while training
     head_activation: bool = True          # SiLU between the output head's GroupNorm and conv (DDPM, ADM); False: linear
     guidance_embedding: bool = False      # condition on a guidance scale `guidance` (B,), embedded like log-SNR [Meng et al.]
+    learn_sigma: bool = False             # also output the variance interpolation v (C more channels) [iDDPM; ADM]
+    low_res_factor: int | None = None     # a super-resolution model: reads `low_res` at 1/factor of the size [ADM SuperResModel]
+    low_res_noise: bool = False           # ... noise-augmented, told its log-SNR `low_res_logsnr` (B,) [CDM; Imagen]
 
 @dataclass
 class UNetConfig(NetConfig):
@@ -136,6 +139,15 @@ def input_divisor(cfg: NetConfig) -> int:
     return cfg.input_factor * 2 ** (len(cfg.channel_mult) - 1 + isinstance(cfg, UViTConfig))
 
 # %% ../nbs/11_models.ipynb #856ce845
+def _check_outputs(cfg: NetConfig):
+    "ValueError on a bad `learn_sigma` / `low_res_factor` (a classifier has neither)."
+    if isinstance(cfg, ClassifierConfig) and (cfg.learn_sigma or cfg.low_res_factor or cfg.low_res_noise):
+        raise ValueError("a classifier outputs logits: learn_sigma, low_res_factor and low_res_noise are for generators")
+    k = cfg.low_res_factor
+    if k is not None and not (isinstance(k, int) and k >= 2):
+        raise ValueError(f"low_res_factor must be None (not an upsampler) or an integer ≥ 2, got {k!r}")
+    if cfg.low_res_noise and k is None: raise ValueError("low_res_noise=True is for an upsampler: set low_res_factor too")
+
 class DiffusionNet(nn.Module):
     "What the U-Net, U-ViT and classifier share: the conditioning embedding, input checks, running the named steps."
     def __init__(self, cfg: NetConfig):
@@ -159,6 +171,41 @@ class DiffusionNet(nn.Module):
         if cfg.guidance_embedding and not isinstance(cfg, ClassifierConfig):
             self.guidance_emb = LogSNREmbedding(cfg.base_channels, self.emb_ch, cfg.logsnr_scale)
             zero_module(self.guidance_emb.mlp[-1])
+        _check_outputs(cfg)
+        self.low_res_emb = LogSNREmbedding(cfg.base_channels, self.emb_ch, cfg.logsnr_scale) if cfg.low_res_noise else None
+
+    @property
+    def learns_sigma(self) -> bool:
+        "Whether the network outputs the variance interpolation v too (2·C channels: the prediction, then v) [iDDPM]."
+        return bool(self.cfg.learn_sigma)
+
+    @property
+    def low_res_factor(self) -> int | None:
+        "A super-resolution model's factor (it reads `low_res` at 1/factor of z's size), else None."
+        return self.cfg.low_res_factor
+
+    def low_res_input(self, z: Tensor, low_res: Tensor | None, low_res_logsnr: Tensor | None, emb: Tensor):
+        "`(z, emb)`, for an upsampler `(cat[z, bilinear(low_res)], emb + embedding of low_res_logsnr)` [ADM SuperResModel]."
+        k = self.cfg.low_res_factor
+        if k is None:
+            if low_res is not None or low_res_logsnr is not None:
+                raise ValueError("this model is not a super-resolution model (low_res_factor=None) but low_res was given")
+            return z, emb
+        B, C, H, W = z.shape
+        if low_res is None: raise ValueError(f"this upsampler needs low_res: the ({B}, {C}, {H // k}, {W // k}) image it refines")
+        if low_res.ndim != 4 or tuple(low_res.shape[:2]) != (B, C) or low_res.shape[2] * k != H or low_res.shape[3] * k != W:
+            raise ValueError(f"low_res is {tuple(low_res.shape)} but this ×{k} upsampler makes {H}×{W} images from "
+                             f"({B}, {C}, {H // k}, {W // k}): a {H // k}×{W // k} low-res image")
+        if self.low_res_emb is not None:
+            if low_res_logsnr is None:
+                raise ValueError("this upsampler was trained with noise-conditioning augmentation: pass low_res_logsnr (B,), "
+                                 "the log-SNR its low_res was noised to (e.g. the sampling level it was trained for)")
+            lam = torch.as_tensor(low_res_logsnr, device=z.device, dtype=emb.dtype)
+            emb = emb + self.low_res_emb(lam.expand(B) if lam.ndim == 0 else lam)
+        elif low_res_logsnr is not None:
+            raise ValueError("this upsampler has no noise-conditioning augmentation (low_res_noise=False) but low_res_logsnr was given")
+        up = F.interpolate(low_res.to(z.dtype), size=(H, W), mode="bilinear", align_corners=False)
+        return torch.cat([z, up], 1), emb
 
     @property
     def guidance_conditioned(self) -> bool:
@@ -275,10 +322,12 @@ class DiffusionNet(nn.Module):
         return from_output(self.cfg, self.out(h))
 
     def forward(self, z: Tensor, logsnr: Tensor, class_labels: Tensor | None = None, cond: Tensor | None = None,
-                guidance: Tensor | None = None, text: Tensor | None = None, text_mask: Tensor | None = None) -> Tensor:
-        "Network output shaped like `z`, conditioned on log-SNR (B,), class labels (B,), `cond` (B, cond_dim), `guidance` (B,), `text` (B, L, text_dim) + `text_mask` (B, L)."
+                guidance: Tensor | None = None, text: Tensor | None = None, text_mask: Tensor | None = None,
+                low_res: Tensor | None = None, low_res_logsnr: Tensor | None = None) -> Tensor:
+        "Network output shaped like `z` (2·C channels with `learn_sigma`), conditioned on log-SNR (B,), class labels (B,), `cond` (B, cond_dim), `guidance` (B,), `text` (B, L, text_dim) + `text_mask` (B, L), `low_res` (an upsampler's input) + `low_res_logsnr`."
         logsnr = self.check_input(z, logsnr)
         emb, ctx = self.text_context(self.embedding(logsnr, class_labels, cond, guidance), text, text_mask)
+        z, emb = self.low_res_input(z, low_res, low_res_logsnr, emb)
         h, skips = self.encode(z, emb, ctx)
         return self.decode(self._run(self.mid, h, emb, ctx), skips, emb, ctx)
 
@@ -321,16 +370,18 @@ def _resample(cfg: NetConfig, emb_ch: int, ch: int, dropout: float, how: str) ->
 
 # %% ../nbs/11_models.ipynb #1a2447ad
 def input_conv(cfg: NetConfig) -> nn.Conv2d:
-    "First layer: a 3×3 conv from in_channels·k² transformed channels to level 0's width, or a k×k patch conv."
+    "First layer: a 3×3 conv from in_channels·k² transformed channels (twice as many for an upsampler) to level 0's width, or a k×k patch conv."
     c, k, ch = cfg, cfg.input_factor, levels(cfg)[0].ch
-    if c.input_transform == "patch_conv": return PatchIn(c.in_channels, ch, k)
-    return nn.Conv2d(c.in_channels * k * k, ch, 3, padding=1)
+    cin = c.in_channels * (2 if c.low_res_factor else 1)      # an upsampler: z and the upsampled low-res image
+    if c.input_transform == "patch_conv": return PatchIn(cin, ch, k)
+    return nn.Conv2d(cin * k * k, ch, 3, padding=1)
 
 def output_head(cfg: NetConfig) -> nn.Sequential:
-    "GroupNorm, SiLU (unless `head_activation=False`) and a zero-initialised 3×3 conv back to in_channels·k² (or a transposed patch conv)."
+    "GroupNorm, SiLU (unless `head_activation=False`) and a zero-initialised 3×3 conv back to in_channels·k² (twice with `learn_sigma`; or a transposed patch conv)."
     c, k, ch = cfg, cfg.input_factor, levels(cfg)[0].ch
-    out = (PatchOut(ch, c.in_channels, k) if c.input_transform == "patch_conv"
-           else zero_module(nn.Conv2d(ch, c.in_channels * k * k, 3, padding=1)))
+    cout = c.in_channels * (2 if c.learn_sigma else 1)        # learned Σ: the prediction, then v
+    out = (PatchOut(ch, cout, k) if c.input_transform == "patch_conv"
+           else zero_module(nn.Conv2d(ch, cout * k * k, 3, padding=1)))
     return nn.Sequential(norm(ch, c.norm_groups), nn.SiLU() if c.head_activation else nn.Identity(), out)
 
 def to_input(cfg: NetConfig, z: Tensor) -> Tensor:

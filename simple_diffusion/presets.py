@@ -22,6 +22,7 @@ _SD_UVIT = dict(base_channels=128, emb_channels=1024, channel_mult=(1, 2, 4), nu
                 transformer_depth=36, transformer_heads=4, transformer_dropout=0.2, num_classes=1000)
 _ADM = dict(scale_shift=True, resblock_updown=True, attn_resolutions=(32, 16, 8), head_channels=64)
 _ADM_CLS = dict(_ADM, base_channels=128, num_blocks=2, pool="attention", num_classes=1000)
+_ADM_GEN = dict(_ADM, learn_sigma=True)   # every released ADM generator learns Σ (hybrid loss) [GD-code README: learn_sigma True]
 _DDPM = dict(base_channels=128, num_blocks=2, attn_resolutions=(16,), heads=1, head_channels=None,
              scale_shift=False, resblock_updown=False, conv_resample=True)
 
@@ -31,22 +32,22 @@ PRESETS = {
     # DDPM CelebA-HQ / LSUN 256, `unet2d16b2c112244`: mult 1,1,2,2,4,4, dropout 0 [DDPM App. B; HO-code run_celebahq.py]
     "ddpm_celebahq256": ("unet", dict(_DDPM, image_size=256, channel_mult=(1, 1, 2, 2, 4, 4), dropout=0.0)),
     # ADM ImageNet 64 cond.: 192 ch, 3 blocks, mult 1,2,3,4, head ch 64, dropout 0.1 [ADM Table 11; GD-code README]
-    "adm_imagenet64": ("unet", dict(_ADM, image_size=64, base_channels=192, channel_mult=(1, 2, 3, 4), num_blocks=3,
+    "adm_imagenet64": ("unet", dict(_ADM_GEN, image_size=64, base_channels=192, channel_mult=(1, 2, 3, 4), num_blocks=3,
                                     dropout=0.1, num_classes=1000)),
     # ADM ImageNet 128 cond.: 256 ch, 2 blocks, mult 1,1,2,3,4, 4 heads, dropout 0 [ADM Table 11; GD-code README]
-    "adm_imagenet128": ("unet", dict(_ADM, image_size=128, base_channels=256, channel_mult=(1, 1, 2, 3, 4),
+    "adm_imagenet128": ("unet", dict(_ADM_GEN, image_size=128, base_channels=256, channel_mult=(1, 1, 2, 3, 4),
                                      num_blocks=2, heads=4, head_channels=None, dropout=0.0, num_classes=1000)),
     # ADM ImageNet 256 cond.: 256 ch, 2 blocks, mult 1,1,2,2,4,4, head ch 64 [ADM Table 11; GD-code README]
-    "adm_imagenet256": ("unet", dict(_ADM, image_size=256, base_channels=256, channel_mult=(1, 1, 2, 2, 4, 4),
+    "adm_imagenet256": ("unet", dict(_ADM_GEN, image_size=256, base_channels=256, channel_mult=(1, 1, 2, 2, 4, 4),
                                      num_blocks=2, dropout=0.0, num_classes=1000)),
     # ADM ImageNet 256 unconditional: the same net without classes [GD-code README]
-    "adm_imagenet256_uncond": ("unet", dict(_ADM, image_size=256, base_channels=256, channel_mult=(1, 1, 2, 2, 4, 4),
+    "adm_imagenet256_uncond": ("unet", dict(_ADM_GEN, image_size=256, base_channels=256, channel_mult=(1, 1, 2, 2, 4, 4),
                                             num_blocks=2, dropout=0.0)),
     # ADM ImageNet 512 cond.: 256 ch, mult 0.5,1,1,2,2,4,4 [ADM Table 11; GD-code README]
-    "adm_imagenet512": ("unet", dict(_ADM, image_size=512, base_channels=256, channel_mult=(0.5, 1, 1, 2, 2, 4, 4),
+    "adm_imagenet512": ("unet", dict(_ADM_GEN, image_size=512, base_channels=256, channel_mult=(0.5, 1, 1, 2, 2, 4, 4),
                                      num_blocks=2, dropout=0.0, num_classes=1000)),
     # ADM LSUN bedroom/cat/horse 256, unconditional, dropout 0.1 [ADM Table 11; GD-code README]
-    "adm_lsun256": ("unet", dict(_ADM, image_size=256, base_channels=256, channel_mult=(1, 1, 2, 2, 4, 4),
+    "adm_lsun256": ("unet", dict(_ADM_GEN, image_size=256, base_channels=256, channel_mult=(1, 1, 2, 2, 4, 4),
                                  num_blocks=2, dropout=0.1)),
     # ADM noisy classifiers: width 128, depth 4 at 64 else 2, attention pool [ADM Table 12; GD-code script_util.py]
     "adm_classifier_imagenet64": ("classifier", dict(_ADM_CLS, image_size=64, num_blocks=4, channel_mult=(1, 2, 3, 4))),
@@ -65,6 +66,13 @@ PRESETS = {
     "sd_uvit_imagenet128": ("uvit", dict(_SD_UVIT, image_size=128)),
     "sd_uvit_imagenet256": ("uvit", dict(_SD_UVIT, image_size=256, input_transform="dwt", input_factor=2)),
     "sd_uvit_imagenet512": ("uvit", dict(_SD_UVIT, image_size=512, input_transform="dwt", input_factor=4)),
+    # ADM upsamplers [ADM Table 13; GD-code README]: the low-res image bilinearly upsampled and concatenated (SuperResModel),
+    # class-conditional, learned Σ, no noise augmentation (as released). 64→256: 192 ch, mult 1,1,2,2,4,4, 4 heads,
+    # attention at 32, 16, 8; 128→512: 192 ch, head ch 64, attention at 32, 16
+    "adm_sr64_256": ("unet", dict(_ADM_GEN, image_size=256, base_channels=192, channel_mult=(1, 1, 2, 2, 4, 4), num_blocks=2,
+                                  heads=4, head_channels=None, dropout=0.0, num_classes=1000, low_res_factor=4)),
+    "adm_sr128_512": ("unet", dict(_ADM_GEN, image_size=512, base_channels=192, channel_mult=(1, 1, 2, 2, 4, 4), num_blocks=2,
+                                   attn_resolutions=(32, 16), dropout=0.0, num_classes=1000, low_res_factor=4)),
     # tiny_unet (ours, for a CPU): DWT 1 level (32² -> 16² x 12), levels 16/8/4, attention and dropout at ≤ 8x8 only
     "tiny_unet": ("unet", dict(image_size=32, base_channels=32, channel_mult=(1, 2, 2), num_blocks=(1, 1, 2),
                                attn_resolutions=(8, 4), heads=None, head_channels=32, dropout=(0.0, 0.1, 0.1),
@@ -108,6 +116,8 @@ PRESETS = {
 # text CPU presets (ours, for text_demo): the tiny nets with their own text transformer (width 128, 2 layers, GLIDE's
 # jointly trained encoder; byte-level by default, word-level with text_encoder="words"), cross-attention at 8² and 4² (U-Net) or in every transformer block (U-ViT)
 PRESETS["tiny_unet_text"] = ("unet", dict(PRESETS["tiny_unet"][1], text_dim=128, text_encoder="bytes", text_resolutions=(8, 4)))
+# tiny_unet_sr (ours): tiny_unet as a ×4 upsampler with noise-conditioning augmentation (CDM / Imagen; ADM's have none)
+PRESETS["tiny_unet_sr"] = ("unet", dict(PRESETS["tiny_unet"][1], low_res_factor=4, low_res_noise=True))
 PRESETS["tiny_uvit_text"] = ("uvit", dict(PRESETS["tiny_uvit"][1], text_dim=128, text_encoder="bytes"))
 
 # paper's parameter counts (millions), with source; None where the paper states none
@@ -115,6 +125,7 @@ PAPER_PARAMS = {
     "ddpm_cifar10": (35.7, "DDPM App. B; HO-code run_cifar.py"), "ddpm_celebahq256": (114, "DDPM App. B; HO-code run_celebahq.py"),
     "adm_imagenet64": (296, "ADM Table 11"), "adm_imagenet128": (422, "ADM Table 11"),
     "adm_imagenet256": (554, "ADM Table 11"), "adm_imagenet512": (559, "ADM Table 11"), "adm_lsun256": (552, "ADM Table 11"),
+    "adm_sr64_256": (312, "ADM Table 13"), "adm_sr128_512": (309, "ADM Table 13"),
     "adm_classifier_imagenet64": (65, "ADM Table 12"), "adm_classifier_imagenet128": (43, "ADM Table 12"),
     "adm_classifier_imagenet256": (54, "ADM Table 12"), "adm_classifier_imagenet512": (54, "ADM Table 12"),
     "sd_uvit_imagenet128": (2000, "SD 'U-ViT 2B', second-hand"), "sd_uvit_imagenet256": (2000, "SD 'U-ViT 2B', second-hand"),

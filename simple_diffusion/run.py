@@ -8,17 +8,19 @@ import hashlib
 from pathlib import Path
 
 import torch
+import torch.nn.functional as F
 from torch import nn, Tensor
 
 from .checkpoint import resolve_checkpoint, load_state, load_weights
 from .config import TrainConfig, config_from_dict, build_model, make_schedule
 from .sampling import sample
 from .text import TextInputs, check_texts
-from .shapes import CaptionedShapes
+from .shapes import CaptionedShapes, ShapesDataset
+from .forward import diffuse
 from .data import image_hw
 
 # %% auto #0
-__all__ = ['EVAL_BATCH', 'seed_key', 'image_generators', 'FixedBatch', 'text_inputs', 'Run']
+__all__ = ['EVAL_BATCH', 'seed_key', 'image_generators', 'FixedBatch', 'text_inputs', 'Run', 'sample_cascade']
 
 # %% ../nbs/35_run.ipynb #b05b2d2f
 def seed_key(*parts) -> int:
@@ -115,6 +117,32 @@ class Run:
         ds = CaptionedShapes(max(idx) + 1, self.config.image_size, seed=10_000 + self.config.data_seed, split="train")
         return [ds.caption(i) for i in idx]
 
+    @property
+    def low_res_factor(self) -> int | None:
+        "An upsampler run's factor (it refines `low_res` images 1/factor of its size), else None."
+        return getattr(self.model, "low_res_factor", None)
+
+    def low_res_images(self, indices) -> tuple[Tensor, Tensor | None]:
+        "An upsampler's default inputs for images `indices`: held-out shapes (seed 10 000 + data_seed) area-downsampled, with their labels."
+        k = self.low_res_factor
+        if k is None: raise ValueError("this run is not an upsampler (its model has no low_res_factor)")
+        if self.config.data != "shapes":
+            raise ValueError("an upsampler trained on a folder has no default inputs: pass low_res=(n, 3, h, w) images")
+        idx = list(indices)
+        ds = ShapesDataset(max(idx) + 1, self.config.image_size, seed=10_000 + self.config.data_seed)
+        items = [ds[i] for i in idx]
+        low = F.avg_pool2d(torch.stack([x for x, _ in items]), k)
+        return low, (torch.tensor([y for _, y in items]) if self.num_classes else None)
+
+    def _low_res_cond(self, low: Tensor, idx, seed: int) -> dict:
+        "The network inputs of an upsampler for its low-res images: noised to `low_res_logsnr` (per-image noise) if it was trained so."
+        low = low.to(self.device)
+        if getattr(self.model, "low_res_emb", None) is None: return {"low_res": low}
+        lam = torch.full((len(low),), float(self.config.low_res_logsnr), device=self.device, dtype=low.dtype)
+        eps = torch.stack([torch.randn(low.shape[1:], generator=torch.Generator().manual_seed(seed_key(seed, "low_res", int(i))))
+                           for i in idx]).to(self.device, low.dtype)
+        return {"low_res": diffuse(low, lam, eps)[0], "low_res_logsnr": lam}
+
     def labels(self, indices) -> Tensor | None:
         "Class labels of images `indices`: index mod `num_classes`; None for an unconditional run."
         if self.num_classes is None: return None
@@ -122,8 +150,8 @@ class Run:
 
     @torch.no_grad()
     def generate(self, n: int, seed: int = 0, batch: int = 64, start: int = 0, class_labels=None, callback=None,
-                 progress: bool = False, eval_batch: int = EVAL_BATCH, prompts=None, **options) -> Tensor:
-        "Images `start … start+n−1` as `(n, 3, H, W)` in [-1, 1] (text runs: of `prompts`, default `self.prompts`); image i depends only on `seed`, `i`, its prompt and the options."
+                 progress: bool = False, eval_batch: int = EVAL_BATCH, prompts=None, low_res=None, **options) -> Tensor:
+        "Images `start … start+n−1` as `(n, 3, H, W)` in [-1, 1] (text runs: of `prompts`, default `self.prompts`; upsamplers: of `low_res`, default `low_res_images`); image i depends only on `seed`, `i`, its prompt or low-res input and the options."
         if not (isinstance(n, int) and n >= 1): raise ValueError(f"n must be a positive integer, got {n!r}")
         if not (isinstance(batch, int) and batch >= 1): raise ValueError(f"batch must be a positive integer, got {batch!r}")
         opts = {**self.sampling, **options}
@@ -136,6 +164,17 @@ class Run:
                 raise ValueError("this run is not text-conditioned (text_conditional=False): prompts need a text-to-image run")
             prompts = check_texts(prompts)
             if len(prompts) != n: raise ValueError(f"prompts must hold n={n} captions, got {len(prompts)}")
+        k = self.low_res_factor
+        if low_res is not None and k is None:
+            raise ValueError("this run is not an upsampler (its model has no low_res_factor): low_res is for super-resolution runs")
+        if k is not None:
+            if low_res is None:
+                low_res, data_labels = self.low_res_images(range(start, start + n))
+                if class_labels is None and data_labels is not None: class_labels = data_labels
+            low_res = torch.as_tensor(low_res, dtype=torch.float32)
+            if low_res.ndim != 4 or low_res.shape[0] != n or tuple(low_res.shape[1:]) != (3, H // k, W // k):
+                raise ValueError(f"low_res is {tuple(low_res.shape)}, but this ×{k} upsampler makes {H}×{W} images from "
+                                 f"{H // k}×{W // k} ones: need (n={n}, 3, {H // k}, {W // k})")
         out, net, schedule = [], FixedBatch(self.model, eval_batch), make_schedule(self.config)
         for i in range(start, start + n, batch):
             idx = range(i, min(i + batch, start + n))
@@ -144,6 +183,7 @@ class Run:
             if self.text is not None:
                 caps = self.prompts(idx) if prompts is None else prompts[i - start:i - start + len(idx)]
                 cond = self.text(caps, device=self.device)
+            if k is not None: cond = {**(cond or {}), **self._low_res_cond(low_res[i - start:i - start + len(idx)], idx, seed)}
             out.append(sample(net, (len(idx), 3, H, W), schedule, steps, sampler=sampler, device=self.device, cond=cond,
                               prediction=self.config.prediction, class_labels=y, generator=image_generators(seed, idx, self.device),
                               callback=callback, progress=progress, **opts).float().cpu())
@@ -161,3 +201,20 @@ class Run:
         where = f"{self.checkpoint} (step {self.step})" if self.checkpoint else "in memory"
         return (f"Run({where}: {c.model} at {c.image_size}px, {c.prediction}-prediction, {c.schedule}, "
                 f"{'%d classes' % self.num_classes if self.num_classes else 'unconditional'}; samples with {self.sampling})")
+
+# %% ../nbs/35_run.ipynb #a7c3e002
+def sample_cascade(base: Run, upsampler: Run, n: int, seed: int = 0, class_labels=None, batch: int = 64,
+                   base_options: dict | None = None, upsampler_options: dict | None = None) -> tuple[Tensor, Tensor]:
+    "`(low, high)`: `n` base samples and the upsampler's refinement of each (same labels) [ADM Sec. 4]."
+    k = upsampler.low_res_factor
+    if k is None: raise ValueError("the upsampler run's model has no low_res_factor: it is not a super-resolution model")
+    (h, w), (H, W) = image_hw(base.config.image_size), image_hw(upsampler.config.image_size)
+    if (h * k, w * k) != (H, W):
+        raise ValueError(f"the base run makes {h}×{w} images, but the ×{k} upsampler refines {H // k}×{W // k} ones into {H}×{W}")
+    if base.num_classes != upsampler.num_classes:
+        raise ValueError(f"the base run has {base.num_classes or 'no'} classes and the upsampler {upsampler.num_classes or 'no'}: "
+                         "a cascade needs the same class set in both")
+    if class_labels is None: class_labels = base.labels(range(n))
+    low = base.generate(n, seed=seed, batch=batch, class_labels=class_labels, **(base_options or {}))
+    high = upsampler.generate(n, seed=seed, batch=batch, class_labels=class_labels, low_res=low, **(upsampler_options or {}))
+    return low, high

@@ -12,7 +12,8 @@ import torch
 from torch import Tensor
 
 from .schedules import Schedule
-from .forward import PREDICTIONS, bcast, to_x_eps
+from .forward import PREDICTIONS, bcast, split_output, to_x_eps
+from .losses import learned_log_variance
 
 try:
     from tqdm.auto import tqdm
@@ -69,11 +70,15 @@ def _alpha_sigma(logsnr: float) -> tuple[float, float]:
     "`(alpha, sigma)` of a python-float log-SNR (`alpha² = sigmoid(logsnr)`), stable at both ends."
     return math.exp(0.5 * _log_sigmoid(logsnr)), math.exp(0.5 * _log_sigmoid(-logsnr))
 
-def ddpm_moments(x_hat: Tensor, eps_hat: Tensor, logsnr_t: float, logsnr_s: float, noise_param: float = 0.2):
-    "Mean and variance of the ancestral step t → s (s cleaner) [DDPM Sec. 3.2]; `noise_param` 0 = posterior σ̃², 1 = upper bound σ²_{t|s}."
+def ddpm_moments(x_hat: Tensor, eps_hat: Tensor, logsnr_t: float, logsnr_s: float, noise_param: float = 0.2,
+                 v: Tensor | None = None):
+    "Mean and variance of the ancestral step t → s (s cleaner) [DDPM Sec. 3.2]; `noise_param` 0 = posterior σ̃², 1 = upper bound σ²_{t|s}; a learned `v` (elementwise frac = (v+1)/2) replaces it [iDDPM]."
     (a_t, s_t), (a_s, s_s) = _alpha_sigma(logsnr_t), _alpha_sigma(logsnr_s)
     c = -math.expm1(logsnr_t - logsnr_s)
     mean = a_s * x_hat + s_s * math.sqrt(1 - c) * eps_hat
+    if v is not None:                                                        # learned Σ: the same two bounds, per element
+        log_c = math.log(c)
+        return mean, torch.exp(learned_log_variance(v, log_c + 2 * math.log(s_t), log_c + 2 * math.log(s_s)))
     var = c * s_t ** (2 * noise_param) * s_s ** (2 * (1 - noise_param))   # log-interpolated bounds [SD, second-hand]
     return mean, var
 
@@ -108,7 +113,7 @@ def threshold_x(x: Tensor, clip_x: float | None = None, dynamic_threshold: float
     return x
 
 # %% ../nbs/20_sampling.ipynb #018a84d0
-Denoiser = Callable[[Tensor, float], tuple[Tensor, Tensor]]  # (z, logsnr) -> (x_hat, eps_hat)
+Denoiser = Callable[[Tensor, float], tuple]  # (z, logsnr) -> (x_hat, eps_hat), or (x_hat, eps_hat, v) with a learned Σ
 
 def null_label_of(model, null_label: int | None = None) -> int:
     "The reserved unconditional label: `null_label`, else `model.null_label`, else `model.num_classes`."
@@ -135,7 +140,7 @@ def make_denoiser(model: Callable, prediction: str = "v", *, class_labels: Tenso
                   guidance_scale: float = 1.0, guidance_interval: tuple[float, float] | None = None,
                   null_label: int | None = None, clip_x: float | None = None,
                   dynamic_threshold: float | None = None, **cond) -> Denoiser:
-    "Wrap `model(z, logsnr, **cond)` predicting `prediction` as `denoise(z, logsnr) -> (x_hat, eps_hat)`, guided [CFG]."
+    "Wrap `model(z, logsnr, **cond)` predicting `prediction` as `denoise(z, logsnr) -> (x_hat, eps_hat[, v])`, guided [CFG]."
     if prediction not in PREDICTIONS: raise ValueError(f"unknown prediction {prediction!r}; valid: {', '.join(PREDICTIONS)}")
     guided = guidance_scale != 1.0
     if guided and class_labels is None and cond.get("text") is None:
@@ -157,18 +162,19 @@ def make_denoiser(model: Callable, prediction: str = "v", *, class_labels: Tenso
         lam = torch.full((z.shape[0],), float(logsnr), dtype=z.dtype, device=z.device)
         if as_input:
             w = guidance_scale if _in_interval(logsnr, guidance_interval) else 1.0
-            pred = model(z, lam, **cond, guidance=torch.full_like(lam, w))
+            pred, v = split_output(model(z, lam, **cond, guidance=torch.full_like(lam, w)), z)
         elif guided and _in_interval(logsnr, guidance_interval):
-            pred_c, pred_u = model(torch.cat([z, z]), torch.cat([lam, lam]), **both).chunk(2)
-            pred = pred_u + guidance_scale * (pred_c - pred_u)
+            out_c, out_u = model(torch.cat([z, z]), torch.cat([lam, lam]), **both).chunk(2)
+            (pred_c, v), (pred_u, _) = split_output(out_c, z), split_output(out_u, z)
+            pred = pred_u + guidance_scale * (pred_c - pred_u)              # the mean is guided; Σ is the conditional one
         else:
-            pred = model(z, lam, **cond)
+            pred, v = split_output(model(z, lam, **cond), z)
         x, eps = to_x_eps(pred, z, lam, prediction)
         if clip_x is not None or dynamic_threshold is not None:
             x = threshold_x(x, clip_x, dynamic_threshold)
             a, s = _alpha_sigma(logsnr)
             eps = (z - a * x) / s
-        return x, eps
+        return (x, eps) if v is None else (x, eps, v)
     return denoise
 
 # %% ../nbs/20_sampling.ipynb #ac98cf4e
@@ -180,10 +186,10 @@ def _eps_corrected(denoise: Denoiser, cond_fn: Callable | None) -> Denoiser:
     "ADM's classifier guidance for DDIM-type samplers [ADM Alg. 2]: ε̂ − σ·s∇log p(y|z), i.e. x̂ + (σ²/α)·s∇log p(y|z)."
     if cond_fn is None: return denoise
     def guided(z, logsnr):
-        x, eps = denoise(z, logsnr)
+        x, eps, *v = denoise(z, logsnr)
         a, s = _alpha_sigma(logsnr)
         g = cond_fn(z, logsnr)
-        return x + (s * s / a) * g, eps - s * g
+        return (x + (s * s / a) * g, eps - s * g, *v)
     return guided
 
 def _report(callback, i, z, x, lam_t, lam_s):
@@ -191,17 +197,23 @@ def _report(callback, i, z, x, lam_t, lam_s):
 
 @torch.no_grad()
 def sample_ddpm(denoise: Denoiser, z: Tensor, logsnrs: Tensor, *, generator=None, callback=None, progress=True,
-                cond_fn=None, noise_param: float = 0.2) -> Tensor:
-    "DDPM ancestral sampling [DDPM Alg. 2]; `noise_param` interpolates log-variance from posterior σ̃² (0) to upper bound β (1)."
-    if not 0 <= noise_param <= 1: raise ValueError(f"noise_param must be in [0, 1], got {noise_param}")
+                cond_fn=None, noise_param: float | str = "auto") -> Tensor:
+    "DDPM ancestral sampling [DDPM Alg. 2]; `noise_param` interpolates log-variance from posterior σ̃² (0) to upper bound β (1); `'learned'`: the model's Σ [iDDPM]; `'auto'`: learned if the model has one, else 0.2."
+    if not (noise_param in ("auto", "learned") or (isinstance(noise_param, (int, float)) and 0 <= noise_param <= 1)):
+        raise ValueError(f"noise_param must be in [0, 1], 'learned' or 'auto', got {noise_param!r}")
     lams = logsnrs.tolist()
     for i in _progress(len(lams) - 1, progress):
-        x, eps = denoise(z, lams[i])
+        x, eps, *v = denoise(z, lams[i])
+        if noise_param == "learned" and not v:
+            raise ValueError("noise_param='learned' needs a model with learned Σ (learn_sigma=True: 2·C output channels); "
+                             "this one has none: use a fixed noise_param in [0, 1]")
         if i == len(lams) - 2: z = x
         else:
-            mean, var = ddpm_moments(x, eps, lams[i], lams[i + 1], noise_param)
+            learned = v[0] if v and isinstance(noise_param, str) else None
+            gamma = 0.2 if isinstance(noise_param, str) else noise_param
+            mean, var = ddpm_moments(x, eps, lams[i], lams[i + 1], gamma, learned)
             if cond_fn is not None: mean = mean + var * cond_fn(z, lams[i])   # [ADM Alg. 1]
-            z = mean + math.sqrt(var) * randn(z.shape, generator, z.dtype, z.device)
+            z = mean + var ** 0.5 * randn(z.shape, generator, z.dtype, z.device)
         _report(callback, i, z, x, lams[i], lams[i + 1])
     return z
 
@@ -212,7 +224,7 @@ def sample_ddim(denoise: Denoiser, z: Tensor, logsnrs: Tensor, *, generator=None
     if not 0 <= eta <= 1: raise ValueError(f"eta must be in [0, 1], got {eta}")
     denoise, lams = _eps_corrected(denoise, cond_fn), logsnrs.tolist()
     for i in _progress(len(lams) - 1, progress):
-        x, eps = denoise(z, lams[i])
+        x, eps, *_ = denoise(z, lams[i])              # a learned Σ is not used: η sets the variance [GD-code ddim_sample]
         if i == len(lams) - 2: z = x
         else:
             noise = randn(z.shape, generator, z.dtype, z.device) if eta > 0 else None
@@ -227,7 +239,7 @@ def sample_dpmpp_2m(denoise: Denoiser, z: Tensor, logsnrs: Tensor, *, generator=
     denoise, lams = _eps_corrected(denoise, cond_fn), logsnrs.tolist()
     x_prev = None
     for i in _progress(len(lams) - 1, progress):
-        x, _ = denoise(z, lams[i])
+        x, *_ = denoise(z, lams[i])                  # an ODE solver: no variance to learn
         if i == len(lams) - 2: z = x
         else: z = dpmpp_2m_step(z, x, lams[i], lams[i + 1], x_prev, lams[i - 1] if i > 0 else None)
         x_prev = x
@@ -277,6 +289,9 @@ def sample(model: Callable, shape, schedule: Schedule, steps: int, sampler: str 
         raise ValueError(f"class_labels must have shape ({shape[0]},), got {tuple(class_labels.shape)}")
     if classifier is not None and class_labels is None:
         raise ValueError("classifier guidance needs class_labels")
+    if kw.get("noise_param") == "learned" and getattr(model, "learns_sigma", True) is False:
+        raise ValueError("noise_param='learned' needs a model with learned Σ (learn_sigma=True), and this model has none; "
+                         "use a fixed noise_param in [0, 1] (0: the posterior σ̃², 1: β)")
     device = _device_of(model, device)
     to_model = class_labels is not None and getattr(model, "num_classes", True) is not None
     denoise = make_denoiser(model, prediction, class_labels=class_labels.to(device) if to_model else None,

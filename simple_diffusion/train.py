@@ -15,12 +15,14 @@ from pathlib import Path
 from typing import Callable
 
 import torch
+import torch.nn.functional as F
 import torch.distributed as dist
 from torch import nn, Tensor
 from torch.nn.parallel import DistributedDataParallel as DDP
 from torch.utils.data import DataLoader, Dataset
 
-from .losses import diffusion_loss
+from .losses import diffusion_loss, hybrid_loss
+from .forward import diffuse
 from .checkpoint import save_checkpoint, load_checkpoint, latest_checkpoint, clean_tmp, encode_tensor, decode_tensor
 from .data import ImageFolder, image_grid, save_images, save_png
 from .shapes import ShapesDataset, CaptionedShapes, check_validity, check_faithfulness
@@ -32,7 +34,8 @@ from .report import IntervalLog, append_metrics, truncate_metrics, read_metrics,
 # %% auto #0
 __all__ = ['TEXT_SPLITS', 'batch_indices', 'local_positions', 'example_noise', 'EMA', 'make_dataset', 'make_text_inputs',
            'with_data_classes', 'make_optimizer', 'Parts', 'build_parts', 'LoopState', 'save', 'restore',
-           'NonFiniteLoss', 'train_step', 'ema_run', 'sample_grid', 'finish', 'text_faithfulness', 'run_loop', 'train']
+           'NonFiniteLoss', 'low_res_condition', 'train_step', 'ema_run', 'sample_grid', 'finish', 'text_faithfulness',
+           'run_loop', 'train']
 
 # %% ../nbs/34_train.ipynb #a836abc0
 def batch_indices(seed: int, step: int, n: int, batch_size: int) -> Tensor:
@@ -263,7 +266,22 @@ def _micro_batch(p: Parts, batch, step: int, micro: int):
     if c.text_conditional:                          # a dropped caption has no real token: the net's null sequence
         cond.update(p.text(list(batch[2]), device=p.device))
         cond["text_mask"] = cond["text_mask"] & (r["u_drop"] >= c.caption_dropout)[:, None]
+    if getattr(p.net, "low_res_factor", None):      # an upsampler: its input is the batch area-downsampled
+        positions = local_positions(c.batch_size, p.world, p.rank, c.grad_accum, micro)
+        cond.update(low_res_condition(x, p.net.low_res_factor, c, step, positions, noised=p.net.low_res_emb is not None))
     return x, r["t"], r["eps"], cond
+
+def low_res_condition(x: Tensor, factor: int, c: TrainConfig, step: int, positions, noised: bool) -> dict:
+    "An upsampler's training input: `x` area-downsampled by `factor` [ADM super_res]; `noised`: at log-SNR ~ U(low_res_logsnr_range), told to the net [CDM]."
+    low = F.avg_pool2d(x, factor)
+    if not noised: return {"low_res": low}
+    g, lam, eps = torch.Generator(device=x.device), [], []
+    for q in positions:                             # a pure function of (seed, step, position), like example_noise
+        g.manual_seed(seed_key(c.seed, step, q, "low_res"))
+        lam.append(torch.rand((), generator=g, device=x.device)); eps.append(torch.randn(low.shape[1:], generator=g, device=x.device))
+    lo, hi = c.low_res_logsnr_range
+    lam = lo + (hi - lo) * torch.stack(lam).to(x.dtype)
+    return {"low_res": diffuse(low, lam, torch.stack(eps).to(x.dtype))[0], "low_res_logsnr": lam}
 
 def train_step(p: Parts, batches, state: LoopState) -> Tensor:
     "One optimizer step on this rank's micro-batches: backward, clip, AdamW, EMAs; returns `[loss, grad_norm]` averaged over ranks."
@@ -274,8 +292,13 @@ def train_step(p: Parts, batches, state: LoopState) -> Tensor:
         x, t, eps, cond = _micro_batch(p, next(batches), state.step, m)
         with nullcontext() if (p.world == 1 or m == c.grad_accum - 1) else p.ddp.no_sync():
             with _autocast(c, p.device):
-                losses = diffusion_loss(p.ddp, x, p.schedule(t), prediction=c.prediction, weighting=p.weighting,
-                                        multiscale=c.multiscale, base_size=c.multiscale_base, eps=eps, **cond)
+                if getattr(p.net, "learns_sigma", False):   # learned Σ: L_simple + λ·L_vlb [iDDPM; ADM]
+                    losses = hybrid_loss(p.ddp, x, t, p.schedule, T=c.vlb_steps or None, prediction=c.prediction,
+                                         weighting=p.weighting, vlb_weight=c.vlb_weight, multiscale=c.multiscale,
+                                         base_size=c.multiscale_base, eps=eps, **cond)
+                else:
+                    losses = diffusion_loss(p.ddp, x, p.schedule(t), prediction=c.prediction, weighting=p.weighting,
+                                            multiscale=c.multiscale, base_size=c.multiscale_base, eps=eps, **cond)
             part = losses.float().mean() / c.grad_accum
             part.backward()
         loss += part.detach()
