@@ -81,12 +81,14 @@ def discrete_vlb(model: Callable, x: Tensor, schedule: Schedule, T: int | None =
     B, D = x.shape[0], x[0].numel()
     lam1 = float(schedule(torch.ones((), dtype=torch.float64)))
     prior = prior_kl(x, lam1) / (D * math.log(2))
-    if n_k is None: ks = [torch.full((B,), float(k), dtype=torch.float64) for k in range(1, T + 1)]
-    else:
+    full = lambda k: torch.full((B,), float(k), dtype=torch.float64)
+    if n_k is None: ks = [full(k) for k in range(2, T + 1)]
+    else:                                                        # stratified over k = 2..T, each draw standing for (T−1)/n_k steps
         u = torch.rand(B, generator=generator, dtype=torch.float64)
-        ks = [((u + j) / n_k * T).floor().clamp(0, T - 1) + 1 for j in range(n_k)]
-    steps, decoder = torch.zeros(B, dtype=x.dtype, device=x.device), torch.zeros(B, dtype=x.dtype, device=x.device)
-    for k in ks:
+        ks = [((u + j) / n_k * (T - 1)).floor().clamp(0, T - 2) + 2 for j in range(n_k)]
+    w = 1.0 if n_k is None else (T - 1) / n_k
+    steps, decoder = torch.zeros(B, dtype=x.dtype, device=x.device), None
+    for k in [full(1)] + ks:                                     # the decoder (k = 1) always exactly
         k = k.to(x.device)
         lt, ls, lg, sm = step_logsnrs(schedule, k, T)
         lam = lt.to(x.dtype)
@@ -98,8 +100,6 @@ def discrete_vlb(model: Callable, x: Tensor, schedule: Schedule, T: int | None =
         x_hat = to_x_eps(pred, z, lam, prediction)[0]
         log_var = learned_log_variance(v, bcast(lg.to(x.dtype), x), bcast(sm.to(x.dtype), x))
         term = vlb_term(x, z, lam, ls.to(x.dtype), x_hat, log_var, bins)
-        w = 1.0 if n_k is None else T / n_k                     # each stratified draw stands for T/n_k steps
-        last = k <= 1
-        decoder += torch.where(last, term, torch.zeros_like(term)) * (1.0 if n_k is None else w)
-        steps += torch.where(last, torch.zeros_like(term), term) * w
+        if decoder is None: decoder = term
+        else: steps += term * w
     return dict(prior=prior, steps=steps, decoder=decoder, total=prior + steps + decoder)
