@@ -66,6 +66,20 @@ def test_smoke_run_through_papermill(tmp_path):
     assert f"step {cfg.steps}/{cfg.steps}" in json.dumps(nb)  # the printed progress lines are in the report
 
 
+def test_upsampler_with_learned_sigma_through_papermill(tmp_path):
+    "An upsampler that learns Σ trains through the same job (pairs made by area-downsampling) and is scored on held-out shapes."
+    out = tmp_path / "sr"
+    _papermill(tmp_path / "report.ipynb", out_dir=str(out),
+               overrides=dict(model="tiny_unet_sr", class_conditional=True, guidance_scale=2.0, model_kw={"learn_sigma": True},
+                              prediction="eps", sampler="ddpm"))
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["validity"] is not None and Path(summary["sample_grid"]).is_file()
+    from simple_diffusion.run import Run
+    run = Run(out)
+    assert run.low_res_factor == 4 and run.model.learns_sigma
+    assert run.generate(2, steps=2).shape == (2, 3, 16, 16)
+
+
 def _papermill(report, **parameters):
     pm = pytest.importorskip("papermill")
     pm.execute_notebook(str(ROOT / "nbs" / "train.ipynb"), str(report), parameters=parameters, cwd=str(ROOT / "nbs"),
