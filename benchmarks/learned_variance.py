@@ -5,8 +5,9 @@ steps): one with Σ channels trained with the hybrid loss (λ = 0.001, T = 1000)
 Then, on 256 held-out images:
   - DDPM's discrete bound (T = 1000, 64 stratified steps per image) in bits/dim: learned Σ, fixed small (σ̃²), fixed
     large (β), and VDM's continuous-time bound (mean only; + 7 bits for 8-bit bins);
-  - DDPM ancestral sampling at 25 and 50 steps with learned / fixed small / fixed large variance: validity by the
-    bundled checker and SWD against held-out images.
+  - DDPM ancestral sampling at 25 and 50 steps with learned / fixed small / fixed large variance, x̂ clipped to
+    [-1, 1] at every step (DDPM's and ADM's clip_denoised; unclipped ε-prediction diverges at the noisy end):
+    validity by the bundled checker and SWD against held-out images.
 Each finished run and each evaluation is cached in OUT (a stopped script resumes).
 
     python benchmarks/learned_variance.py [--steps 1000] [--out runs/learned_variance] [--results benchmarks/results/learned_variance]
@@ -74,7 +75,7 @@ def main():
             for v in variances:
                 if (name, "samples", v, steps) in done: continue
                 t0 = time.perf_counter()
-                x = run.generate(a.n, seed=1, sampler="ddpm", steps=steps, noise_param=v).clamp(-1, 1)
+                x = run.generate(a.n, seed=1, sampler="ddpm", steps=steps, noise_param=v, clip_x=1.0).clamp(-1, 1)
                 sec = (time.perf_counter() - t0) / a.n
                 sc = evaluate(x, real, metrics=("swd", "validity"), seed=0)
                 add(dict(run=name, measure="samples", variance=v, steps=steps, validity=sc["validity"]["fraction"],

@@ -251,6 +251,7 @@ RUN_PRESETS: dict[str, dict] = {
                          schedule="linear_beta", schedule_kw=dict(T=1000, beta_start=1e-4, beta_end=0.02),
                          lr=2e-4, warmup_steps=5000, betas=(0.9, 0.999), grad_clip=1.0, batch_size=128,
                          ema_decays=(0.9999,), steps=800_000, flip=True, sampler="ddpm", sample_steps=1000,
+                         sample_kw=dict(clip_x=1.0),      # x̂ clipped at every step [HO-code clip_denoised=True]
                          ckpt_every=10_000, log_every=100, eval_n=0, out_dir="runs/ddpm_cifar10"),
     # ADM ImageNet 64 class-conditional [ADM Table 11, App. I; GD-code README]: cosine schedule, batch 2048, lr 3e-4,
     # 540k steps, EMA 0.9999; like the released model it learns Σ (the preset's learn_sigma) with the hybrid loss
@@ -258,7 +259,8 @@ RUN_PRESETS: dict[str, dict] = {
     "adm_imagenet64": dict(model="adm_imagenet64", image_size=64, class_conditional=True, label_dropout=0.0,
                            prediction="eps", schedule="cosine", lr=3e-4, warmup_steps=0, betas=(0.9, 0.999),
                            grad_clip=0.0, batch_size=2048, ema_decays=(0.9999,), steps=540_000, flip=True,
-                           vlb_weight=1e-3, vlb_steps=1000, sampler="ddpm", sample_steps=250, ckpt_every=10_000, log_every=100, eval_n=0,
+                           vlb_weight=1e-3, vlb_steps=1000, sampler="ddpm", sample_steps=250,
+                           sample_kw=dict(clip_x=1.0),    # [GD-code clip_denoised=True] ckpt_every=10_000, log_every=100, eval_n=0,
                            out_dir="runs/adm_imagenet64"),
     # simple diffusion U-Net ImageNet 128/256/512 [SD App. B, second-hand]: v-prediction, shifted cosine (base 64),
     # Adam b2 .99 (.999 at 128), eps 1e-12, lr 5e-5, warm-up 10k, clip 1.0, batch 512, EMA 0.9999, 1.5M (128) / 2M
