@@ -65,12 +65,14 @@ def main():
             terms = discrete_vlb(m, real, sched, T=1000, prediction="eps", noise_param=v, n_k=64,
                                  generator=torch.Generator().manual_seed(0))
             add(dict(run=name, measure="discrete_vlb", variance=v, bpd=terms["total"].mean().item(),
+                     per_image=[round(u, 5) for u in terms["total"].tolist()],
                      bpd_se=(terms["total"].std() / len(real) ** 0.5).item(), prior=terms["prior"].mean().item(),
                      steps_term=terms["steps"].mean().item(), decoder=terms["decoder"].mean().item()))
         if (name, "vdm_bpd", None, None) not in done:
             with torch.no_grad():
                 b = bits_per_dim(m, real, sched, "eps", n_t=16, bins=256, generator=torch.Generator().manual_seed(0))
-            add(dict(run=name, measure="vdm_bpd", bpd=b.mean().item(), bpd_se=(b.std() / len(real) ** 0.5).item()))
+            add(dict(run=name, measure="vdm_bpd", bpd=b.mean().item(), bpd_se=(b.std() / len(real) ** 0.5).item(),
+                     per_image=[round(u, 5) for u in b.tolist()]))
         for steps in (25, 50):
             for v in variances:
                 if (name, "samples", v, steps) in done: continue
