@@ -22,7 +22,7 @@ from .data import _check_image_size, from_uint8, save_png, to_uint8
 # %% auto #0
 __all__ = ['SHAPES', 'TOL', 'OBJECT_COLOURS', 'BACKGROUND_COLOURS', 'SIZES', 'POSITIONS', 'SIZE_RANGES', 'CELL_OFFSET', 'HELDOUT',
            'SPLITS', 'Shape', 'Background', 'shape_sdf', 'render', 'random_scene', 'ShapesDataset', 'save_shapes',
-           'ShapeCheck', 'shape_fit', 'check_image', 'ValidityReport', 'check_validity', 'captioned_scene',
+           'ShapeCheck', 'shape_fit', 'check_image', 'ValidityReport', 'check_validity', 'edge_blur', 'captioned_scene',
            'scene_caption', 'parse_caption', 'CaptionedShapes', 'CaptionCheck', 'check_caption', 'FaithfulnessReport',
            'check_faithfulness']
 
@@ -217,6 +217,15 @@ def _one_object(alpha, rel_d, ring, tol: dict):
     if (main & ring).any(): return None, "touches border"
     return main, None
 
+def _outline(alpha, main):
+    "The object's neighbourhood (2 px around it), its one outline or a reason, and the edge measure: pixels of partial coverage (0.25 < α < 0.75) in the neighbourhood per pixel of outline."
+    near = ndimage.binary_dilation(main, iterations=2)
+    contours = [c for c in measure.find_contours(np.pad(np.where(near, alpha, 0), 1), 0.5)
+                if _polygon_area(c) > 1.0]                               # ignore one-pixel tips joined diagonally
+    if len(contours) != 1: return near, None, "has holes" if contours else "no object", float("nan")
+    length = np.hypot(*np.diff(contours[0], axis=0).T).sum()
+    return near, contours[0], None, float((near & (alpha > 0.25) & (alpha < 0.75)).sum() / length)
+
 def _analyse(x: np.ndarray, tol: dict = TOL):
     "`check_image`'s steps: `(ShapeCheck, parts)`; for a valid image `parts` holds `alpha`, `mask`, `near`, `inner`, `ring`, else None."
     fail = lambda why, err=float("nan"): (ShapeCheck(False, -1, why, err), None)
@@ -225,15 +234,12 @@ def _analyse(x: np.ndarray, tol: dict = TOL):
     if why: return fail(why)
     main, why = _one_object(alpha, rel_d, ring, tol)
     if why: return fail(why)
-    near = ndimage.binary_dilation(main, iterations=2)
-    contours = [c for c in measure.find_contours(np.pad(np.where(near, alpha, 0), 1), 0.5)
-                if _polygon_area(c) > 1.0]                               # ignore one-pixel tips joined diagonally
-    if len(contours) != 1: return fail("has holes" if contours else "no object")
-    length = np.hypot(*np.diff(contours[0], axis=0).T).sum()
-    if (near & (alpha > 0.25) & (alpha < 0.75)).sum() > tol["blur"] * length: return fail("blurry edge")
+    near, contour, why, blur = _outline(alpha, main)
+    if why: return fail(why)
+    if blur > tol["blur"]: return fail("blurry edge")
     inner = ndimage.binary_erosion(main, iterations=1)
     if inner.any() and np.percentile(alpha[inner], 10) < tol["interior"]: return fail("uneven colour")
-    errs = shape_fit(contours[0])
+    errs = shape_fit(contour)
     k = int(errs.argmin())
     if errs[k] > tol["fit"]: return fail("ill-formed shape", float(errs[k]))
     return ShapeCheck(True, k, "ok", float(errs[k])), dict(alpha=alpha, mask=main, near=near, inner=inner, ring=ring)
@@ -253,18 +259,30 @@ class ValidityReport:
     def __repr__(self):
         return f"ValidityReport({self.fraction:.1%} valid of {len(self.records)}; classes {self.class_counts}; failures {self.reasons})"
 
-def check_validity(images: Tensor, return_details: bool = False, tol: dict = TOL):
-    "Fraction of `images` (N,3,H,W) in [-1,1] showing one well-formed shape; a `ValidityReport` if `return_details`."
+def _to_hwc(images: Tensor) -> np.ndarray:
+    "`(N,3,H,W)` in [-1,1] → float64 `(N,H,W,3)` in [0,1], or a clear error."
     if not (isinstance(images, Tensor) and images.ndim == 4 and images.shape[1] == 3 and min(images.shape[2:]) >= 8):
         got = tuple(images.shape) if isinstance(images, Tensor) else type(images).__name__
         raise ValueError(f"images must be a (N, 3, H, W) tensor with H, W ≥ 8 and values in [-1, 1], got {got}")
-    arr = images.detach().cpu().double().clamp(-1, 1).add(1).div(2).permute(0, 2, 3, 1).numpy()
-    records = [check_image(a, tol) for a in arr]
+    return images.detach().cpu().double().clamp(-1, 1).add(1).div(2).permute(0, 2, 3, 1).numpy()
+
+def check_validity(images: Tensor, return_details: bool = False, tol: dict = TOL):
+    "Fraction of `images` (N,3,H,W) in [-1,1] showing one well-formed shape; a `ValidityReport` if `return_details`."
+    records = [check_image(a, tol) for a in _to_hwc(images)]
     frac = sum(r.valid for r in records) / max(1, len(records))
     if not return_details: return frac
     counts = Counter(r.name for r in records if r.valid)
     return ValidityReport(frac, records, {c: counts.get(c, 0) for c in SHAPES},
                           dict(Counter(r.reason for r in records if not r.valid)))
+
+def edge_blur(images: Tensor, tol: dict = TOL) -> Tensor:
+    "Per image of `images` (N,3,H,W) in [-1,1], the checker's edge measure: pixels of partial coverage per pixel of outline (`check_image` rejects above `tol['blur']`); NaN where it finds no single object with one outline."
+    out = []
+    for a in _to_hwc(images):
+        alpha, rel_d, ring, why = _two_tone(a, tol) if np.isfinite(a).all() else (None, None, None, "non-finite")
+        main, why = (None, why) if why else _one_object(alpha, rel_d, ring, tol)
+        out.append(float("nan") if why else _outline(alpha, main)[3])
+    return torch.tensor(out, dtype=torch.float64)
 
 # %% ../nbs/31_shapes.ipynb #ca9e0002
 OBJECT_COLOURS = {"red": (0.9, 0.1, 0.1), "orange": (1.0, 0.55, 0.0), "yellow": (0.95, 0.85, 0.05),
