@@ -38,6 +38,7 @@ def main(argv=None):
     ap.add_argument("run", help="a run folder or checkpoint")
     ap.add_argument("--n", type=int, default=16)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--parts", type=int, nargs="+", default=[1, 2, 3, 4], choices=[1, 2, 3, 4], help="which of the four to run")
     a = ap.parse_args(argv)
     torch.set_num_threads(1)
     run = Run(a.run)
@@ -52,6 +53,14 @@ def main(argv=None):
     print(f"data: {score(x)}")
     gen = lambda: torch.Generator().manual_seed(a.seed)
 
+    if 1 in a.parts: one_step(run, x, y, gen)
+    if 2 in a.parts: from_real(run, x, y, gen, schedule, sampler, steps, opts)
+    if 3 in a.parts: path(run, a, S)
+    if 4 in a.parts: grids(run, a, schedule, steps)
+
+
+def one_step(run, x, y, gen):
+    cfg = run.config
     print("\n1. one denoising step from real noisy images (no guidance)")
     den = make_denoiser(run.model, cfg.prediction, class_labels=y)
     for lam in (0.0, 2.0, 4.0, 6.0, 8.0):
@@ -60,6 +69,9 @@ def main(argv=None):
         with torch.no_grad(): x_hat = den(z, lam)[0]
         print(f"  λ={lam:4.1f}: x̂ {score(x_hat)} | z/α {score(z / al)}", flush=True)
 
+
+def from_real(run, x, y, gen, schedule, sampler, steps, opts):
+    cfg = run.config
     print(f"\n2. the run's sampler from real images noised to λ₀ (its grid above λ₀; guidance as the run's)")
     guide = {k: opts[k] for k in ("guidance_scale", "guidance_interval") if k in opts}
     den = make_denoiser(run.model, cfg.prediction, class_labels=y, null_label=getattr(run.model, "num_classes", None), **guide)
@@ -72,15 +84,19 @@ def main(argv=None):
         with torch.no_grad(): out = SAMPLERS[sampler](den, z, sub, generator=gen(), progress=False, **kw)
         print(f"  λ₀={lam0:3.1f} ({len(sub) - 1} steps): {score(out)}", flush=True)
 
+
+def path(run, a, S):
     print("\n3. the full sampler from noise, x̂ along the way")
-    path = []
+    trail = []
     t0 = time.time()
-    out = run.generate(a.n, seed=a.seed, callback=lambda d: path.append((float(d["logsnr"]), d["x_hat"].clone())))
-    for i, (lam, xh) in enumerate(path):
-        if i % 5 == 0 or i == len(path) - 1: print(f"  step {i:3d} λ={lam:6.2f}: x̂ {score(xh)}")
+    out = run.generate(a.n, seed=a.seed, callback=lambda d: trail.append((float(d["logsnr"]), d["x_hat"].clone())))
+    for i, (lam, xh) in enumerate(trail):
+        if i % 5 == 0 or i == len(trail) - 1: print(f"  step {i:3d} λ={lam:6.2f}: x̂ {score(xh)}")
     print(f"  final: {score(out)}, pooled to 32²: valid {check_validity(torch.nn.functional.avg_pool2d(out, S // 32)):.2f}"
           f" ({time.time() - t0:.0f} s)", flush=True)
 
+
+def grids(run, a, schedule, steps):
     print("\n4. other grids and samplers")
     t = torch.linspace(1, 0, steps + 1, dtype=torch.float64)
     for name, o in {"uniform in log-SNR": dict(spacing="logsnr"), "t² grid (more steps near data)": dict(logsnrs=schedule(t ** 2)),
