@@ -16,13 +16,15 @@ sampling seed throughout, one thread:
 `edge_blur` counts pixels of partial coverage per pixel of outline: about 0.5 for the dataset's images, 1.35σ for
 an edge blurred by a Gaussian of σ px; the checker rejects above 1.6 ("blurry edge").
 """
-import argparse, math, time
+import argparse, time
 
 import torch
 
 from simple_diffusion.config import make_schedule
+from simple_diffusion.forward import diffuse
 from simple_diffusion.run import Run
 from simple_diffusion.sampling import SAMPLERS, logsnr_grid, make_denoiser
+from simple_diffusion.schedules import alpha_sigma
 from simple_diffusion.shapes import ShapesDataset, check_validity, edge_blur
 
 
@@ -64,23 +66,21 @@ def one_step(run, x, y, gen):
     print("\n1. one denoising step from real noisy images (no guidance)")
     den = make_denoiser(run.model, cfg.prediction, class_labels=y)
     for lam in (0.0, 2.0, 4.0, 6.0, 8.0):
-        al, si = math.sqrt(1 / (1 + math.exp(-lam))), math.sqrt(1 / (1 + math.exp(lam)))
-        z = al * x + si * torch.randn(x.shape, generator=gen())
+        z, _ = diffuse(x, torch.tensor(lam), generator=gen())
         with torch.no_grad(): x_hat = den(z, lam)[0]
-        print(f"  λ={lam:4.1f}: x̂ {score(x_hat)} | z/α {score(z / al)}", flush=True)
+        print(f"  λ={lam:4.1f}: x̂ {score(x_hat)} | z/α {score(z / alpha_sigma(torch.tensor(lam))[0])}", flush=True)
 
 
 def from_real(run, x, y, gen, schedule, sampler, steps, opts):
     cfg = run.config
     print(f"\n2. the run's sampler from real images noised to λ₀ (its grid above λ₀; guidance as the run's)")
     guide = {k: opts[k] for k in ("guidance_scale", "guidance_interval") if k in opts}
-    den = make_denoiser(run.model, cfg.prediction, class_labels=y, null_label=getattr(run.model, "num_classes", None), **guide)
+    den = make_denoiser(run.model, cfg.prediction, class_labels=y, **guide)
     grid = logsnr_grid(schedule, steps)
     kw = {k: v for k, v in opts.items() if k not in guide}
     for lam0 in (0.0, 2.0, 4.0):
         sub = torch.cat([torch.tensor([lam0], dtype=torch.float64), grid[grid > lam0]])
-        al, si = math.sqrt(1 / (1 + math.exp(-lam0))), math.sqrt(1 / (1 + math.exp(lam0)))
-        z = al * x + si * torch.randn(x.shape, generator=gen())
+        z, _ = diffuse(x, torch.tensor(lam0), generator=gen())
         with torch.no_grad(): out = SAMPLERS[sampler](den, z, sub, generator=gen(), progress=False, **kw)
         print(f"  λ₀={lam0:3.1f} ({len(sub) - 1} steps): {score(out)}", flush=True)
 
