@@ -17,7 +17,6 @@ from multiprocessing import get_context
 from pathlib import Path
 
 import torch
-import torch.nn.functional as F
 
 from .config import TrainConfig, make_config
 from .data import image_grid, save_png
@@ -165,7 +164,7 @@ def run_arm(config: TrainConfig, eval_n: int = 128, experiment: str | None = Non
     held_out, train_set = ShapesDataset(eval_n, S, seed=10**6 + config.seed), ShapesDataset(config.data_size, S, seed=config.data_seed)
     (real, real_y), (seen, seen_y) = _first(held_out, eval_n), _first(train_set, eval_n)
     scores = evaluate(fake, real, metrics=("swd", "validity"), seed=config.seed)
-    pooled = check_validity(F.avg_pool2d(fake, S // 32)) if S > 32 else scores["validity"]["fraction"]
+    pooled = check_validity(fake, pool_to=32)
     y_cond = real_y if config.class_conditional else None
     held = loss_by_logsnr(run.model, real, y_cond, config.prediction, seed=config.seed)
     train = loss_by_logsnr(run.model, seen, seen_y if config.class_conditional else None, config.prediction, seed=config.seed)

@@ -266,8 +266,13 @@ def _to_hwc(images: Tensor) -> np.ndarray:
         raise ValueError(f"images must be a (N, 3, H, W) tensor with H, W ≥ 8 and values in [-1, 1], got {got}")
     return images.detach().cpu().double().clamp(-1, 1).add(1).div(2).permute(0, 2, 3, 1).numpy()
 
-def check_validity(images: Tensor, return_details: bool = False, tol: dict = TOL):
-    "Fraction of `images` (N,3,H,W) in [-1,1] showing one well-formed shape; a `ValidityReport` if `return_details`."
+def check_validity(images: Tensor, return_details: bool = False, tol: dict = TOL, pool_to: int | None = None):
+    "Fraction of `images` (N,3,H,W) in [-1,1] showing one well-formed shape; a `ValidityReport` if `return_details`. With `pool_to`, the images are average-pooled first so that their short side is `pool_to` (global structure only)."
+    if pool_to is not None:
+        if not (isinstance(pool_to, int) and pool_to >= 8):
+            raise ValueError(f"pool_to must be an int ≥ 8 (the short side to average-pool to, e.g. 32), got {pool_to!r}")
+        k = min(images.shape[2:]) // pool_to if isinstance(images, Tensor) and images.ndim == 4 else 1
+        if k > 1: images = torch.nn.functional.avg_pool2d(images.float(), k)    # malformed input: _to_hwc's error
     records = [check_image(a, tol) for a in _to_hwc(images)]
     frac = sum(r.valid for r in records) / max(1, len(records))
     if not return_details: return frac

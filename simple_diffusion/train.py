@@ -329,14 +329,15 @@ def finish(p: Parts, state: LoopState, grid: Path | None, wall: float, run: Run 
                "wall_time_s": round(wall, 2), "images_per_s": round(state.images_seen / state.train_time, 1) if state.train_time else None,
                "final_loss": metrics[-1]["loss"] if metrics else None, "world_size": p.world,
                "checkpoint": str(latest_checkpoint(p.ckpt_dir)), "sample_grid": str(grid) if grid else None, "validity": None,
-               "sample_s_per_image": None,
-               "validity_reasons": None, "eval_images": None}
+               "sample_s_per_image": None, "validity32": None, "validity_reasons": None, "eval_images": None}
     if p.rank == 0 and c.data == "shapes" and c.eval_n > 0:
         t0, run = time.perf_counter(), run or ema_run(p)
         images = run.generate(c.eval_n, seed=c.seed + 1)
         summary["sample_s_per_image"] = round((time.perf_counter() - t0) / c.eval_n, 4)
         report = check_validity(images, return_details=True)
         summary["validity"], summary["validity_reasons"] = float(report.fraction), report.reasons
+        if min(images.shape[2:]) >= 64:              # global structure alone: the samples average-pooled to 32²
+            summary["validity32"] = float(check_validity(images, pool_to=32))
         if c.text_conditional:                      # held-in captions (training's colour × shape pairs, new scenes)
             summary["faithfulness"] = float(check_faithfulness(images, run.prompts(range(c.eval_n))))
         summary["eval_images"] = str(save_images(images, p.out / "samples" / "eval")[0].parent)   # full size, one PNG each
