@@ -1,6 +1,7 @@
 """Where do a high-resolution run's edges go soft? The checker's edge measure (`shapes.edge_blur`) through sampling.
 
     python benchmarks/demo128_diagnose.py runs/d128v3 > benchmarks/results/demo128/diagnose.txt
+    python benchmarks/demo128_diagnose.py runs/demo256 --parts 1 2 3 > benchmarks/results/demo256/diagnose.txt
 
 For one trained run (its EMA weights, its sampler settings), on `--n` held-out images (data seed 10⁶) and the same
 sampling seed throughout, one thread:
@@ -32,7 +33,9 @@ def score(x: torch.Tensor) -> str:
     b = edge_blur(x.clamp(-1, 1))
     ok = b.isfinite()
     med = f"{b[ok].median():.2f}" if ok.any() else "  - "
-    return f"valid {check_validity(x.clamp(-1, 1)):4.2f}, edge_blur median {med} ({int(ok.sum())} measured)"
+    rep = check_validity(x.clamp(-1, 1), return_details=True)
+    why = max(rep.reasons, key=rep.reasons.get) if rep.reasons else "-"
+    return f"valid {rep.fraction:4.2f}, edge_blur median {med} ({int(ok.sum())} measured), most failures: {why}"
 
 
 def main(argv=None):
@@ -92,7 +95,7 @@ def path(run, a, S):
     out = run.generate(a.n, seed=a.seed, callback=lambda d: trail.append((float(d["logsnr"]), d["x_hat"].clone())))
     for i, (lam, xh) in enumerate(trail):
         if i % 5 == 0 or i == len(trail) - 1: print(f"  step {i:3d} λ={lam:6.2f}: x̂ {score(xh)}")
-    print(f"  final: {score(out)}, pooled to 32²: valid {check_validity(torch.nn.functional.avg_pool2d(out, S // 32)):.2f}"
+    print(f"  final: {score(out)}, pooled to 32²: valid {check_validity(out.clamp(-1, 1), pool_to=32):.2f}"
           f" ({time.time() - t0:.0f} s)", flush=True)
 
 
