@@ -3,8 +3,8 @@
     python benchmarks/demo128_variants.py E3 E3L --steps 300      # one process per variant; run two at a time on 2 cores
     python benchmarks/demo128_variants.py W96 --steps 150 --batch 16   # a demo256 variant (its preset comes with it)
 
-Each variant trains the `demo128` run preset (shifted cosine schedule, base 64; constant lr 2e-3 after 50 warm-up steps, batch 32, one thread, same
-seed) with its network overrides for `--steps` steps, then measures the raw network's x-prediction error per pixel
+Each variant trains its run preset (`demo128`, or `demo256` for the W variants: `PRESET`; shifted cosine schedule,
+base 64; constant lr 2e-3 after 50 warm-up steps, batch `--batch` (32), one thread, same seed) with its network overrides for `--steps` steps, then measures the raw network's x-prediction error per pixel
 at fixed log-SNRs on 32 held-out images (`ablations.loss_by_logsnr`, fixed noise), as a ratio to the error of doing
 nothing (x̂ = z/α: e^-λ). A ratio near 1 at high log-SNR means the network cannot yet take the noise out of an
 almost clean image: its samples keep that noise. Variants (the names of the demo128 notes in the benchmarks page):
@@ -48,7 +48,8 @@ def main():
     a = ap.parse_args()
     torch.set_num_threads(1)
     for name in a.variants:
-        cfg = make_config(PRESET.get(name, "demo128"), out_dir=f"{a.out}/{name}", steps=a.steps, batch_size=a.batch, eval_n=0, sample_every=0,
+        preset = PRESET.get(name, "demo128")
+        cfg = make_config(preset, out_dir=f"{a.out}/{name}", steps=a.steps, batch_size=a.batch, eval_n=0, sample_every=0,
                           sample_n=4, progress=False, log_every=50, ckpt_every=a.steps, model_kw=VARIANTS[name],
                           lr_schedule="constant", warmup_steps=50, schedule="shifted_cosine", schedule_kw=dict(base_size=64))
         s = train(cfg)
@@ -56,7 +57,7 @@ def main():
         ds = ShapesDataset(32, cfg.image_size, seed=10**6)
         x, y = torch.stack([ds[i][0] for i in range(32)]), torch.tensor([ds[i][1] for i in range(32)])
         err = loss_by_logsnr(run.model, x, y, cfg.prediction, logsnrs=GRID, batch=16)
-        print(json.dumps(dict(name=name, preset=PRESET.get(name, "demo128"), steps=a.steps, batch=a.batch, params_m=round(sum(p.numel() for p in run.model.parameters()) / 1e6, 2), train_s=s["train_time_s"], images_per_s=s["images_per_s"],
+        print(json.dumps(dict(name=name, preset=preset, steps=a.steps, batch=a.batch, params_m=round(sum(p.numel() for p in run.model.parameters()) / 1e6, 2), train_s=s["train_time_s"], images_per_s=s["images_per_s"],
                               final_loss=round(s["final_loss"], 4), xerr={l: round(e, 5) for l, e in zip(GRID, err)},
                               ratio_to_identity={l: round(e / math.exp(-l), 3) for l, e in zip(GRID, err)})), flush=True)
 

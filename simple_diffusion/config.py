@@ -238,8 +238,8 @@ RUN_PRESETS: dict[str, dict] = {
                     ckpt_every=250, sample_every=0, sample_n=16, sampler="ddim", sample_steps=50, eval_n=256,
                     out_dir="runs/demo128"),
     # demo256 (ours, NOT AT ITS TARGET: 41.6 min of training on 2 cores, 0 % valid at 256² and pooled to 32², samples
-    # noisy all over; see the benchmarks page): the same at 256², with tiny_unet256 (one level more on top); the rendered images are cached in
-    # memory (6 000 × 192 KiB per rank). Steps sized to the 45-minute target from the measured rate (2 gloo ranks on
+    # noisy all over; see the benchmarks page): the same at 256², with tiny_unet256 (one level more on top); the
+    # rendered images are cached in memory (6 000 × 192 KiB per rank). Steps sized to the 45-minute target from the measured rate (2 gloo ranks on
     # 2 cores: 0.29 steps/s, 19 images/s over the first 100 steps; 1 050 steps, sized from the FLOP ratio, would take 59).
     "demo256": dict(model="tiny_unet256", image_size=256, threads=1, data_size=6_000, data_cache=True, batch_size=64,
                     steps=800, lr=2e-3, warmup_steps=100, lr_schedule="cosine", schedule="shifted_cosine",
